@@ -1,0 +1,195 @@
+// The onnx2mcu command line: the pipeline's stages as subcommands, in the shape stedgeai and
+// tvmc users know. Errors about the user's input print one line and exit with DESIGN.md's codes.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Command, CommanderError } from 'commander';
+import { DEFAULT_BOARD, listBoards, loadBoard, loadBoardFile, type Board } from './boards/index.js';
+import { buildModel } from './build/index.js';
+import { GENERATOR } from './codegen/index.js';
+import { compileModel, readManifest } from './compile.js';
+import { inspectModel, formatInspection } from './inspect.js';
+import { CompileError, formatShape, type ConstTensor } from './ir/graph.js';
+import { supportedOpTypes } from './ops/registry.js';
+import { parseShapeOption } from './passes/bind-shapes.js';
+import { runModel } from './run/index.js';
+import { readTensorFile, writeTensorFile } from './tensor-files/index.js';
+
+const EXIT_INTERNAL = 70;
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+function shapesFrom(options: string[]): Map<string, number[]> {
+  return new Map(options.map(parseShapeOption));
+}
+
+function boardFrom(options: { board?: string; boardFile?: string }): Board {
+  if (options.board && options.boardFile) throw new CompileError('give --board or --board-file, not both');
+  return options.boardFile ? loadBoardFile(options.boardFile) : loadBoard(options.board ?? DEFAULT_BOARD);
+}
+
+/** `name=file` pairs; a bare file names the model's only input (or output). */
+function namedFiles(pairs: string[], names: string[], what: string): Map<string, ConstTensor> {
+  const result = new Map<string, ConstTensor>();
+  for (const pair of pairs) {
+    const eq = pair.indexOf('=');
+    let name: string;
+    let file: string;
+    if (eq > 0 && !names.includes(pair)) {
+      [name, file] = [pair.slice(0, eq), pair.slice(eq + 1)];
+    } else {
+      if (names.length !== 1) throw new CompileError(`--${what} ${pair}: the model has ${names.length} ${what}s; write <name>=<file>`);
+      [name, file] = [names[0], pair];
+    }
+    result.set(name, readTensorFile(file));
+  }
+  return result;
+}
+
+/** An output name as a file name: characters no file system takes become `_`. */
+export function outputFileName(name: string): string {
+  return `${name.replace(/[/\\:*?"<>|]/g, '_')}.npy`;
+}
+
+function print(json: boolean, value: unknown, text: string): void {
+  process.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : `${text}\n`);
+}
+
+function summarise(t: ConstTensor): string {
+  const values = Array.from(t.data as ArrayLike<number>, Number);
+  const shown = values.slice(0, 10).map((v) => (Number.isInteger(v) ? String(v) : v.toPrecision(4))).join(' ');
+  let argmax = 0;
+  values.forEach((v, i) => { if (v > values[argmax]) argmax = i; });
+  return `${t.dtype} ${formatShape(t.shape)}: ${shown}${values.length > 10 ? ' ...' : ''}  (argmax ${argmax})`;
+}
+
+export function makeProgram(): Command {
+  const program = new Command('onnx2mcu')
+    .description('Compile ONNX models to C for microcontrollers, build the firmware and run it under QEMU')
+    .version(GENERATOR.split(' ')[1])
+    .exitOverride()
+    .showHelpAfterError();
+
+  program.command('compile')
+    .description('compile a model to C sources, a Makefile and a linker script for a board')
+    .argument('<model>', 'the .onnx file')
+    .requiredOption('-o, --output <dir>', 'folder to write (replaced if it exists)')
+    .option('--board <id>', `target board (see 'onnx2mcu boards')`)
+    .option('--board-file <file>', 'a board description of your own (JSON)')
+    .option('--quantize <mode>', 'none (float32); int8 is not implemented yet', 'none')
+    .option('--shape <input=dims>', 'bind an input with symbolic dimensions, e.g. input=1x3x32x32', collect, [])
+    .option('--name <prefix>', 'C symbol prefix, so several models link into one firmware', 'model')
+    .option('--json', 'print a machine-readable summary')
+    .action((model: string, o) => {
+      if (o.quantize !== 'none') throw new CompileError(`--quantize ${o.quantize} is not supported yet (only none)`);
+      const { manifest } = compileModel({
+        modelPath: model, outDir: o.output, board: boardFrom(o), prefix: o.name, shapes: shapesFrom(o.shape),
+      });
+      print(o.json, { output: o.output, ...manifest }, [
+        `compiled ${model} for ${manifest.board.id} into ${o.output}`,
+        `  layers   ${manifest.layers.length} kernels, ${manifest.macs.toLocaleString('en')} MACs`,
+        `  weights  ${manifest.weightsBytes.toLocaleString('en')} bytes (flash)`,
+        `  arena    ${manifest.arenaBytes.toLocaleString('en')} bytes (RAM; lower bound ${manifest.lowerBoundBytes.toLocaleString('en')})`,
+      ].join('\n'));
+    });
+
+  program.command('build')
+    .description('build firmware for the board (or a host executable with --host)')
+    .argument('<dir>', 'a folder written by compile')
+    .option('--host', 'build for this machine with cc')
+    .option('--json', 'print a machine-readable summary')
+    .action((dir: string, o) => {
+      const result = buildModel(dir, { host: o.host });
+      const regions = result.regions.map((r) => `  ${r.name.padEnd(8)} ${r.kind.padEnd(5)} ${r.used.toLocaleString('en').padStart(10)} of ${r.length.toLocaleString('en')} bytes`);
+      print(o.json, result, o.host
+        ? `built ${result.executable}`
+        : [`built ${result.executable}: flash ${result.flashBytes.toLocaleString('en')} bytes, RAM ${result.ramBytes.toLocaleString('en')} bytes`, ...regions].join('\n'));
+    });
+
+  program.command('run')
+    .description('run the built model once, under QEMU (or on the host with --host)')
+    .argument('<dir>', 'a folder written by compile and built by build')
+    .option('--host', 'run the host executable instead of the firmware')
+    .option('--input <name=file>', 'an input as .npy or TensorProto .pb (repeat for each input)', collect, [])
+    .option('--expect <name=file>', 'expected output: the firmware compares and exits 1 on a mismatch', collect, [])
+    .option('--out <dir>', 'where to write <output>.npy files (default <dir>/outputs)')
+    .option('--timeout <seconds>', 'kill the run after this long (exit 124)', '300')
+    .option('--json', 'print a machine-readable summary')
+    .action(async (dir: string, o) => {
+      const manifest = readManifest(dir);
+      const result = await runModel(dir, {
+        host: o.host,
+        inputs: namedFiles(o.input, manifest.inputs.map((i) => i.name), 'input'),
+        expected: namedFiles(o.expect, manifest.outputs.map((i) => i.name), 'expect'),
+        timeoutSeconds: Number(o.timeout),
+      });
+      const outDir = o.out ?? join(dir, 'outputs');
+      mkdirSync(outDir, { recursive: true });
+      const written: Record<string, string> = {};
+      for (const [name, tensor] of result.outputs) {
+        written[name] = join(outDir, outputFileName(name));
+        writeTensorFile(written[name], tensor);
+      }
+      const status = result.timedOut ? `timed out after ${o.timeout} s` : `exit ${result.exitCode}`;
+      print(o.json, {
+        exitCode: result.exitCode, timedOut: result.timedOut, instructions: result.instructions,
+        stackPeakBytes: result.stackPeakBytes, outputs: written,
+      }, [
+        ...[...result.outputs].map(([name, t]) => `${name} -> ${written[name]}\n  ${summarise(t)}`),
+        `${status}${o.host ? '' : `, ${result.instructions.toLocaleString('en')} instructions per inference, stack peak ${result.stackPeakBytes} bytes`}`,
+      ].join('\n'));
+      if (result.exitCode !== 0) {
+        process.stderr.write(`${result.stdout}${result.stderr}`.trim().split('\n').slice(-10).join('\n') + '\n');
+        process.exitCode = result.exitCode;
+      }
+    });
+
+  program.command('inspect')
+    .description('show a model\'s inputs, outputs, operators, parameters and MACs, and what is unsupported')
+    .argument('<model>', 'the .onnx file')
+    .option('--shape <input=dims>', 'bind symbolic input dimensions', collect, [])
+    .option('--json', 'print a machine-readable summary')
+    .action((model: string, o) => {
+      const inspection = inspectModel(model, shapesFrom(o.shape));
+      print(o.json, inspection, formatInspection(inspection));
+      if (inspection.unsupported.length > 0) process.exitCode = 2;
+    });
+
+  program.command('boards')
+    .description('list the boards onnx2mcu knows')
+    .option('--json', 'print a machine-readable list')
+    .action((o) => {
+      const boards = listBoards();
+      const total = (b: Board, kind: string) => b.memory.filter((r) => r.kind === kind).reduce((s, r) => s + r.length, 0);
+      print(o.json, boards, [
+        `${'id'.padEnd(16)}${'core'.padEnd(14)}${'flash'.padStart(10)}${'RAM'.padStart(10)}  name`,
+        ...boards.map((b) => `${b.id.padEnd(16)}${b.core.padEnd(14)}${`${total(b, 'flash') / 1024} KB`.padStart(10)}${`${total(b, 'ram') / 1024} KB`.padStart(10)}  ${b.name}${b.id === DEFAULT_BOARD ? ' (default)' : ''}`),
+      ].join('\n'));
+    });
+
+  program.command('ops')
+    .description('list the ONNX operators onnx2mcu compiles')
+    .option('--json', 'print a machine-readable list')
+    .action((o) => print(o.json, supportedOpTypes(), supportedOpTypes().join('\n')));
+
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await makeProgram().parseAsync(argv, { from: 'user' });
+    return Number(process.exitCode ?? 0);
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      return e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help' ? 0 : 2;
+    }
+    if (e instanceof CompileError) {
+      process.stderr.write(`onnx2mcu: error: ${e.message}\n`);
+      return e.exitCode;
+    }
+    const err = e as Error;
+    process.stderr.write(`onnx2mcu: internal error: ${err.message}\n`);
+    if (process.env.ONNX2MCU_DEBUG) process.stderr.write(`${err.stack}\n`);
+    else process.stderr.write('(set ONNX2MCU_DEBUG=1 to see where; please report it)\n');
+    return EXIT_INTERNAL;
+  }
+}

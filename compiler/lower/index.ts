@@ -1,0 +1,142 @@
+// Lowering: every node becomes a call of a runtime kernel with constant parameters, and every
+// tensor argument is resolved to an arena offset or a weight in flash.
+import {
+  CompileError, DTYPE_BYTES, DTYPE_CTYPE, elementCount, type ConstTensor, type DType, type Graph,
+} from '../ir/graph.js';
+import type { ParamValue, TypedShape } from '../ops/op.js';
+import { findOp } from '../ops/registry.js';
+import type { MemoryPlan } from '../plan/index.js';
+
+export type CallArg =
+  | { kind: 'arena'; offset: number; ctype: string; writable: boolean }
+  | { kind: 'weight'; symbol: string; ctype: string }
+  | { kind: 'null'; ctype: string };
+
+export interface LoweredStep {
+  node: string;
+  opType: string;
+  kernel: string;
+  paramsType: string;
+  params: Record<string, ParamValue>;
+  args: CallArg[];
+  macs: number;
+  output: { name: string; dtype: DType; shape: number[]; offset: number; bytes: number };
+}
+
+export interface Weight {
+  symbol: string;
+  ctype: string;
+  tensor: ConstTensor;
+  bytes: number;
+}
+
+export interface IoTensor {
+  name: string;
+  dtype: DType;
+  shape: number[];
+  offset: number;
+  bytes: number;
+}
+
+export interface LoweredModel {
+  prefix: string;
+  steps: LoweredStep[];
+  weights: Weight[];
+  inputs: IoTensor[];
+  outputs: IoTensor[];
+}
+
+function ctypeOf(dtype: DType, what: string): string {
+  const c = DTYPE_CTYPE[dtype];
+  if (!c) throw new CompileError(`${what} has dtype ${dtype}, which the runtime cannot hold`);
+  return c;
+}
+
+/** A C identifier from a tensor name, unique among `taken`. */
+function cIdentifier(prefix: string, name: string, taken: Set<string>): string {
+  const base = `${prefix}_${name.replace(/[^A-Za-z0-9_]/g, '_').replace(/_+/g, '_').slice(0, 48)}`;
+  let symbol = base;
+  for (let i = 2; taken.has(symbol); i++) symbol = `${base}_${i}`;
+  taken.add(symbol);
+  return symbol;
+}
+
+export function lowerGraph(graph: Graph, plan: MemoryPlan, prefix: string, file: string): LoweredModel {
+  const typed = (name: string): TypedShape => {
+    const v = graph.values.get(name) ?? graph.initializers.get(name);
+    if (!v) throw new Error(`internal: no type for '${name}'`);
+    return { dtype: v.dtype, shape: v.shape as number[] };
+  };
+  const io = (name: string): IoTensor => {
+    const offset = plan.offsets.get(name);
+    if (offset === undefined) {
+      throw new CompileError(`${file}: '${name}' is a constant; a graph input or output must be computed at run time`);
+    }
+    const t = typed(name);
+    return { name, ...t, offset, bytes: elementCount(t.shape) * DTYPE_BYTES[t.dtype] };
+  };
+
+  const symbols = new Set<string>();
+  const weights = new Map<string, Weight>();
+  const weightFor = (tensor: ConstTensor, key: string): Weight => {
+    let w = weights.get(key);
+    if (!w) {
+      const ctype = ctypeOf(tensor.dtype, `constant '${tensor.name}'`);
+      w = {
+        symbol: cIdentifier(`${prefix}_w`, tensor.name, symbols), ctype, tensor,
+        bytes: elementCount(tensor.shape) * DTYPE_BYTES[tensor.dtype],
+      };
+      weights.set(key, w);
+    }
+    return w;
+  };
+
+  const steps: LoweredStep[] = [];
+  for (const node of graph.nodes) {
+    const op = findOp(node)!;
+    if (op.view) continue;
+    const inputs = node.inputs.map((n) => (n === '' ? undefined : typed(n)));
+    const outputs = node.outputs.map(typed);
+    const constants = node.inputs.map((n) => graph.initializers.get(n));
+    let call;
+    try {
+      call = op.lower!({ node, inputs, outputs, constants, opset: graph.opsets[node.domain] ?? 1 });
+    } catch (e) {
+      if (e instanceof CompileError) throw new CompileError(`${file}: ${e.message}`, e.exitCode, { ...e.details, file });
+      throw e;
+    }
+    const args: CallArg[] = call.args.map((arg) => {
+      switch (arg.kind) {
+        case 'null': return arg;
+        case 'derived': {
+          const w = weightFor(arg.tensor, `derived:${arg.tensor.name}`);
+          return { kind: 'weight', symbol: w.symbol, ctype: w.ctype };
+        }
+        case 'weight': {
+          const w = weightFor(graph.initializers.get(arg.name)!, `init:${arg.name}`);
+          return { kind: 'weight', symbol: w.symbol, ctype: w.ctype };
+        }
+        case 'value': {
+          const offset = plan.offsets.get(arg.name);
+          if (offset === undefined) throw new Error(`internal: '${arg.name}' has no arena offset`);
+          return {
+            kind: 'arena', offset, ctype: ctypeOf(typed(arg.name).dtype, `'${arg.name}'`),
+            writable: node.outputs.includes(arg.name),
+          };
+        }
+      }
+    });
+    const out = io(node.outputs[0]);
+    steps.push({
+      node: node.name, opType: node.opType, kernel: call.kernel, paramsType: call.paramsType,
+      params: call.params, args, macs: call.macs, output: out,
+    });
+  }
+  return {
+    prefix,
+    steps,
+    weights: [...weights.values()],
+    inputs: graph.inputs.map((i) => io(i.name)),
+    outputs: graph.outputs.map((o) => io(o.name)),
+  };
+}

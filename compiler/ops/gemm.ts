@@ -1,0 +1,67 @@
+// Gemm: Y = alpha * A' B' + beta * C, the fully connected layer of most exporters.
+import {
+  attrFloat, attrInt, fusedClamp, inputArg, nodeError, outputArg, requireFloat32, requireInput,
+  type LowerContext, type OpFamily, type ShapeContext,
+} from './op.js';
+
+function gemmDims(ctx: ShapeContext | LowerContext) {
+  const a = requireInput(ctx, 0).shape;
+  const b = requireInput(ctx, 1).shape;
+  if (a.length !== 2 || b.length !== 2) throw nodeError(ctx.node, `A and B must be 2-D (got ${a.length}-D and ${b.length}-D)`);
+  const transA = attrInt(ctx.node, 'transA', 0);
+  const transB = attrInt(ctx.node, 'transB', 0);
+  const [M, K] = transA ? [a[1], a[0]] : a;
+  const [KB, N] = transB ? [b[1], b[0]] : b;
+  if (K !== KB) throw nodeError(ctx.node, `inner dimensions differ: A gives K=${K}, B gives K=${KB}`);
+  return { M, N, K, transA, transB };
+}
+
+/** Strides that broadcast C (unidirectionally) to [M, N]; 0 along broadcast axes. */
+function biasStrides(ctx: ShapeContext | LowerContext, M: number, N: number): [number, number] {
+  const c = ctx.inputs[2]?.shape;
+  if (!c) return [0, 0];
+  const full = [...Array(Math.max(0, 2 - c.length)).fill(1), ...c];
+  if (full.length !== 2) throw nodeError(ctx.node, `C must have rank at most 2 (got ${c.length})`);
+  const [cm, cn] = full;
+  if ((cm !== 1 && cm !== M) || (cn !== 1 && cn !== N)) {
+    throw nodeError(ctx.node, `C of shape ${c.join('x')} does not broadcast to ${M}x${N}`);
+  }
+  return [cm === 1 ? 0 : cn, cn === 1 ? 0 : 1];
+}
+
+export const gemmFamily: OpFamily = {
+  opTypes: ['Gemm'],
+
+  inferShapes(ctx) {
+    requireFloat32(ctx, 0, 1, 2);
+    const { M, N } = gemmDims(ctx);
+    biasStrides(ctx, M, N);
+    return [{ dtype: 'float32', shape: [M, N] }];
+  },
+
+  lower(ctx: LowerContext) {
+    const { M, N, K, transA, transB } = gemmDims(ctx);
+    const [cStrideM, cStrideN] = biasStrides(ctx, M, N);
+    const hasC = Boolean(ctx.node.inputs[2]);
+    return {
+      node: ctx.node.name,
+      opType: 'Gemm',
+      kernel: 'o2m_gemm_f32',
+      paramsType: 'o2m_gemm_f32_params',
+      params: {
+        M: { int: M }, N: { int: N }, K: { int: K },
+        trans_a: { int: transA }, trans_b: { int: transB },
+        alpha: { float: attrFloat(ctx.node, 'alpha', 1) },
+        beta: { float: hasC ? attrFloat(ctx.node, 'beta', 1) : 0 },
+        c_stride_m: { int: cStrideM }, c_stride_n: { int: cStrideN },
+        ...fusedClamp(ctx.node),
+      },
+      args: [
+        inputArg(ctx, 0), inputArg(ctx, 1),
+        hasC ? inputArg(ctx, 2) : { kind: 'null', ctype: 'float' },
+        outputArg(ctx),
+      ],
+      macs: M * N * K,
+    };
+  },
+};

@@ -1,0 +1,154 @@
+// The contract every operator family file fulfils: its shape rule and its lowering to a
+// runtime kernel. Stages find operators through ops/registry.ts, never by importing a family.
+import {
+  CompileError, type AttrValue, type ConstTensor, type DType, type Node, type ValueInfo,
+} from '../ir/graph.js';
+
+export interface TypedShape {
+  dtype: DType;
+  shape: number[];
+}
+
+export interface ShapeContext {
+  node: Node;
+  /** Type and static shape of each input ('' inputs are undefined). */
+  inputs: (TypedShape | undefined)[];
+  /** The value of each input that is known at compile time. */
+  constants: (ConstTensor | undefined)[];
+  /** Opset version of the node's domain. */
+  opset: number;
+}
+
+/** A scalar or array field of a kernel's parameter struct, as the C initializer will spell it. */
+export type ParamValue =
+  | { int: number }
+  | { float: number }
+  | { ints: number[] }
+  | { enum: string };
+
+/** A pointer argument of a kernel call. */
+export type KernelArg =
+  | { kind: 'value'; name: string }           // a tensor computed at run time (arena)
+  | { kind: 'weight'; name: string }          // an initializer of the graph (flash)
+  | { kind: 'derived'; tensor: ConstTensor }  // constant data the lowering computed (flash)
+  | { kind: 'null'; ctype: string };
+
+export interface KernelCall {
+  node: string;
+  opType: string;
+  /** Runtime function, e.g. o2m_conv2d_f32. */
+  kernel: string;
+  /** Its parameter struct type; the call passes a pointer to a const instance. */
+  paramsType: string;
+  params: Record<string, ParamValue>;
+  /** Pointer arguments after the params, in the kernel's order; outputs last. */
+  args: KernelArg[];
+  /** Multiply-accumulates per inference: the weighted sums of Conv, Gemm and MatMul (0 elsewhere). */
+  macs: number;
+}
+
+export interface LowerContext {
+  node: Node;
+  inputs: (TypedShape | undefined)[];
+  outputs: TypedShape[];
+  constants: (ConstTensor | undefined)[];
+  opset: number;
+}
+
+export interface OpFamily {
+  /** ONNX op types (default domain) this family implements. */
+  opTypes: string[];
+  /** Output types and shapes from input types and shapes. Throws CompileError on bad input. */
+  inferShapes(ctx: ShapeContext): TypedShape[];
+  /** Ops whose output is its first input's bytes under another shape: no kernel, no memory. */
+  view?: boolean;
+  /** The kernel call that computes the node. Views have none. */
+  lower?(ctx: LowerContext): KernelCall;
+}
+
+// ---- attribute readers shared by every family -------------------------------------------
+
+function attrError(node: Node, name: string, expected: string, got?: AttrValue): CompileError {
+  const what = got ? `a ${got.kind}` : 'missing';
+  return new CompileError(
+    `node '${node.name}' (${node.opType}): attribute '${name}' must be ${expected}, got ${what}`,
+    2, { node: node.name, opType: node.opType },
+  );
+}
+
+export function attrInt(node: Node, name: string, fallback?: number): number {
+  const a = node.attributes[name];
+  if (a === undefined && fallback !== undefined) return fallback;
+  if (a?.kind !== 'int') throw attrError(node, name, 'an int', a);
+  return a.value;
+}
+
+export function attrFloat(node: Node, name: string, fallback?: number): number {
+  const a = node.attributes[name];
+  if (a === undefined && fallback !== undefined) return fallback;
+  if (a?.kind !== 'float') throw attrError(node, name, 'a float', a);
+  return a.value;
+}
+
+export function attrInts(node: Node, name: string, fallback?: number[]): number[] {
+  const a = node.attributes[name];
+  if (a === undefined && fallback !== undefined) return fallback;
+  if (a?.kind !== 'ints') throw attrError(node, name, 'a list of ints', a);
+  return a.value;
+}
+
+export function attrString(node: Node, name: string, fallback?: string): string {
+  const a = node.attributes[name];
+  if (a === undefined && fallback !== undefined) return fallback;
+  if (a?.kind !== 'string') throw attrError(node, name, 'a string', a);
+  return a.value;
+}
+
+export function nodeError(node: Node, reason: string): CompileError {
+  return new CompileError(`node '${node.name}' (${node.opType}): ${reason}`, 2,
+    { node: node.name, opType: node.opType });
+}
+
+/** The input at `index`, which the op requires. */
+export function requireInput(ctx: { node: Node; inputs: (TypedShape | undefined)[] }, index: number): TypedShape {
+  const t = ctx.inputs[index];
+  if (!t) throw nodeError(ctx.node, `input ${index} is required`);
+  return t;
+}
+
+export function requireFloat32(ctx: { node: Node; inputs: (TypedShape | undefined)[] }, ...indices: number[]): void {
+  for (const i of indices) {
+    const t = ctx.inputs[i];
+    if (t && t.dtype !== 'float32') {
+      throw nodeError(ctx.node, `input ${i} is ${t.dtype}; only float32 is supported for this op`);
+    }
+  }
+}
+
+/** Normalises a possibly negative axis against a rank. */
+export function normaliseAxis(node: Node, axis: number, rank: number): number {
+  const a = axis < 0 ? axis + rank : axis;
+  if (a < 0 || a >= rank) throw nodeError(node, `axis ${axis} is out of range for rank ${rank}`);
+  return a;
+}
+
+/** The fused activation a pass attached to this node, as a clamp range. */
+export const FUSED_ACTIVATION = 'onnx2mcu.activation';
+
+export function fusedClamp(node: Node): { act_min: ParamValue; act_max: ParamValue } {
+  const a = node.attributes[FUSED_ACTIVATION];
+  const [lo, hi] = a?.kind === 'floats' ? a.value : [-Infinity, Infinity];
+  return { act_min: { float: lo }, act_max: { float: hi } };
+}
+
+/** An input read as a weight when it is a compile-time constant, from the arena otherwise. */
+export function inputArg(ctx: LowerContext, index: number): KernelArg {
+  const name = ctx.node.inputs[index];
+  return ctx.constants[index] ? { kind: 'weight', name } : { kind: 'value', name };
+}
+
+export function outputArg(ctx: LowerContext, index = 0): KernelArg {
+  return { kind: 'value', name: ctx.node.outputs[index] };
+}
+
+export type { ValueInfo };

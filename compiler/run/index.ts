@@ -1,0 +1,119 @@
+// Run: the firmware under QEMU (or the host executable) on one set of inputs. Inputs and
+// outputs cross as raw little-endian files in a private working folder, through semihosting.
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { readManifest, type Manifest } from '../compile.js';
+import { CompileError, DTYPE_BYTES, elementCount, formatShape, type ConstTensor } from '../ir/graph.js';
+import { requireTools } from '../build/toolchain.js';
+import { tensorFromBytes, tensorToBytes } from '../tensor-files/index.js';
+
+export const EXIT_TIMEOUT = 124;
+
+export interface RunOptions {
+  host?: boolean;
+  inputs: Map<string, ConstTensor>;
+  /** Expected outputs: the firmware compares them itself and exits 1 on a mismatch. */
+  expected?: Map<string, ConstTensor>;
+  timeoutSeconds?: number;
+}
+
+export interface RunResult {
+  exitCode: number;
+  timedOut: boolean;
+  /** Instructions per inference, counted by the firmware under QEMU -icount (0 on the host). */
+  instructions: number;
+  stackPeakBytes: number;
+  outputs: Map<string, ConstTensor>;
+  stdout: string;
+  stderr: string;
+}
+
+export function qemuCommand(manifest: Manifest, elf: string): string[] {
+  return [
+    'qemu-system-arm', '-M', manifest.board.qemu.machine, '-nographic', '-monitor', 'none',
+    '-semihosting-config', 'enable=on,target=native', '-icount', 'shift=10', '-kernel', elf,
+  ];
+}
+
+/** Checks a user's tensor against the model's input and returns it as the firmware reads it. */
+function inputBytes(info: Manifest['inputs'][number], tensor: ConstTensor): Uint8Array {
+  if (tensor.dtype !== info.dtype) {
+    throw new CompileError(`input '${info.name}' must be ${info.dtype}, but the file holds ${tensor.dtype}`);
+  }
+  if (elementCount(tensor.shape) !== elementCount(info.shape)) {
+    throw new CompileError(`input '${info.name}' must have shape ${formatShape(info.shape)}, but the file holds ${formatShape(tensor.shape)}`);
+  }
+  return tensorToBytes(tensor);
+}
+
+function execute(command: string[], cwd: string, timeoutSeconds: number) {
+  return new Promise<{ code: number; timedOut: boolean; stdout: string; stderr: string }>((done, fail) => {
+    const child = spawn(command[0], command.slice(1), { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    let timedOut = false;
+    child.stdout.on('data', (d) => { stdout += d; });
+    child.stderr.on('data', (d) => { stderr += d; });
+    const timer = setTimeout(() => { timedOut = true; child.kill('SIGKILL'); }, timeoutSeconds * 1000);
+    child.on('error', (e) => { clearTimeout(timer); fail(e); });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      // A process killed by a signal reports it the way a shell would (128 + number).
+      const status = timedOut ? EXIT_TIMEOUT : code ?? (signal === 'SIGABRT' ? 134 : 128);
+      done({ code: status, timedOut, stdout, stderr });
+    });
+  });
+}
+
+export async function runModel(dir: string, options: RunOptions): Promise<RunResult> {
+  const manifest = readManifest(dir);
+  const host = Boolean(options.host);
+  const executable = resolve(dir, host ? 'model_host' : 'firmware.elf');
+  if (!existsSync(executable)) {
+    throw new CompileError(`${executable} does not exist; run onnx2mcu build ${dir}${host ? ' --host' : ''} first`);
+  }
+  if (!host) requireTools(['qemu-system-arm']);
+
+  for (const name of options.inputs.keys()) {
+    if (!manifest.inputs.some((i) => i.name === name)) {
+      throw new CompileError(`'${name}' is not an input of the model (inputs: ${manifest.inputs.map((i) => i.name).join(', ')})`);
+    }
+  }
+  // Each run gets its own folder: QEMU's semihosting resolves file names against its cwd.
+  const work = mkdtempSync(join(resolve(dir), 'run-'));
+  try {
+    manifest.inputs.forEach((info, i) => {
+      const tensor = options.inputs.get(info.name);
+      if (!tensor) throw new CompileError(`no value given for input '${info.name}' (${info.dtype} ${formatShape(info.shape)})`);
+      writeFileSync(join(work, `input_${i}.bin`), inputBytes(info, tensor));
+    });
+    manifest.outputs.forEach((info, i) => {
+      const tensor = options.expected?.get(info.name);
+      if (tensor) writeFileSync(join(work, `expected_${i}.bin`), tensorToBytes(tensor));
+    });
+
+    const command = host ? [executable] : qemuCommand(manifest, executable);
+    const run = await execute(command, work, options.timeoutSeconds ?? 300);
+    const line = /onnx2mcu: instructions=(\d+) stack_peak_bytes=(\d+)/.exec(run.stdout);
+    const outputs = new Map<string, ConstTensor>();
+    manifest.outputs.forEach((info, i) => {
+      const file = join(work, `output_${i}.bin`);
+      if (!existsSync(file)) return;
+      const bytes = readFileSync(file);
+      if (bytes.length !== elementCount(info.shape) * DTYPE_BYTES[info.dtype]) return;
+      outputs.set(info.name, tensorFromBytes(bytes, info.dtype, info.shape, info.name));
+    });
+    return {
+      exitCode: run.code,
+      timedOut: run.timedOut,
+      instructions: line ? Number(line[1]) : 0,
+      stackPeakBytes: line ? Number(line[2]) : 0,
+      outputs,
+      stdout: run.stdout,
+      stderr: run.stderr,
+    };
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
