@@ -1,0 +1,91 @@
+/* onnx2mcu runtime: float32 MaxPool and AveragePool over the two innermost axes (NCHW).
+ *
+ * ONNX semantics: MaxPool pads with -inf, so padded taps never win; AveragePool divides by the
+ * taps inside the input, or with count_include_pad by the taps inside the padded input
+ * [-pad_begin, in + pad_end) (taps that ceil_mode pushes past the padding never count). */
+#include "onnx2mcu/kernels_f32.h"
+#include "onnx2mcu/math_f32.h"
+
+/* How many taps origin + t * dilation, t in [0, taps), fall inside [low, high). */
+static int32_t taps_inside(int32_t origin, int32_t dilation, int32_t taps, int32_t low, int32_t high) {
+  int32_t count = 0;
+  for (int32_t t = 0; t < taps; ++t) {
+    const int32_t position = origin + t * dilation;
+    if (position >= low && position < high) {
+      ++count;
+    }
+  }
+  return count;
+}
+
+void o2m_maxpool2d_f32(const o2m_pool2d_f32_params *p, const float *input, float *output) {
+  const int32_t in_plane = p->in_h * p->in_w;
+  const int32_t out_plane = p->out_h * p->out_w;
+  for (int32_t plane = 0; plane < p->batch_channels; ++plane) {
+    const float *in = input + plane * in_plane;
+    float *out = output + plane * out_plane;
+    for (int32_t oy = 0; oy < p->out_h; ++oy) {
+      const int32_t iy_origin = oy * p->stride_h - p->pad_top;
+      for (int32_t ox = 0; ox < p->out_w; ++ox) {
+        const int32_t ix_origin = ox * p->stride_w - p->pad_left;
+        float best = -INFINITY;
+        for (int32_t ky = 0; ky < p->k_h; ++ky) {
+          const int32_t iy = iy_origin + ky * p->dil_h;
+          if (iy < 0 || iy >= p->in_h) {
+            continue;
+          }
+          for (int32_t kx = 0; kx < p->k_w; ++kx) {
+            const int32_t ix = ix_origin + kx * p->dil_w;
+            if (ix < 0 || ix >= p->in_w) {
+              continue;
+            }
+            const float value = in[iy * p->in_w + ix];
+            if (value > best) {
+              best = value;
+            }
+          }
+        }
+        out[oy * p->out_w + ox] = best;
+      }
+    }
+  }
+}
+
+void o2m_avgpool2d_f32(const o2m_pool2d_f32_params *p, const float *input, float *output) {
+  const int32_t in_plane = p->in_h * p->in_w;
+  const int32_t out_plane = p->out_h * p->out_w;
+  for (int32_t plane = 0; plane < p->batch_channels; ++plane) {
+    const float *in = input + plane * in_plane;
+    float *out = output + plane * out_plane;
+    for (int32_t oy = 0; oy < p->out_h; ++oy) {
+      const int32_t iy_origin = oy * p->stride_h - p->pad_top;
+      const int32_t rows_counted =
+          p->count_include_pad ? taps_inside(iy_origin, p->dil_h, p->k_h, -p->pad_top, p->in_h + p->pad_bottom)
+                               : taps_inside(iy_origin, p->dil_h, p->k_h, 0, p->in_h);
+      for (int32_t ox = 0; ox < p->out_w; ++ox) {
+        const int32_t ix_origin = ox * p->stride_w - p->pad_left;
+        const int32_t columns_counted =
+            p->count_include_pad
+                ? taps_inside(ix_origin, p->dil_w, p->k_w, -p->pad_left, p->in_w + p->pad_right)
+                : taps_inside(ix_origin, p->dil_w, p->k_w, 0, p->in_w);
+        float sum = 0.0f;
+        for (int32_t ky = 0; ky < p->k_h; ++ky) {
+          const int32_t iy = iy_origin + ky * p->dil_h;
+          if (iy < 0 || iy >= p->in_h) {
+            continue;
+          }
+          for (int32_t kx = 0; kx < p->k_w; ++kx) {
+            const int32_t ix = ix_origin + kx * p->dil_w;
+            if (ix < 0 || ix >= p->in_w) {
+              continue;
+            }
+            sum += in[iy * p->in_w + ix];
+          }
+        }
+        const int32_t divisor = rows_counted * columns_counted;
+        /* A window entirely outside what counts has nothing to average: 0, not 0/0. */
+        out[oy * p->out_w + ox] = divisor > 0 ? sum / (float)divisor : 0.0f;
+      }
+    }
+  }
+}
