@@ -8,6 +8,7 @@ import { copyRuntime, generateBoardFiles, generateModelSources, GENERATOR } from
 import { CompileError, type Graph } from './ir/graph.js';
 import { lowerGraph, type LoweredModel } from './lower/index.js';
 import { importModel } from './onnx/import.js';
+import { readUserFile } from './read-user-file.js';
 import { findOp } from './ops/registry.js';
 import { runPasses } from './passes/index.js';
 import { planMemory, type MemoryPlan } from './plan/index.js';
@@ -39,8 +40,7 @@ export interface Manifest {
 export const MANIFEST_FILE = 'onnx2mcu.json';
 
 export function loadModelFile(modelPath: string): { bytes: Uint8Array; graph: Graph } {
-  if (!existsSync(modelPath)) throw new CompileError(`${modelPath}: no such file`);
-  const bytes = readFileSync(modelPath);
+  const bytes = readUserFile(modelPath, 'the model');
   return { bytes, graph: importModel(bytes, { file: modelPath, baseDir: dirname(resolve(modelPath)) }) };
 }
 

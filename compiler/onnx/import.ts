@@ -2,11 +2,11 @@
 // and attributes come out as they are in the file. Inlining model-local functions, folding and
 // shape inference happen in later stages.
 
-import fs from 'node:fs';
 import path from 'node:path';
 import onnxProto from 'onnx-proto';
 import type { onnx as pb } from 'onnx-proto';
 import type { AttrValue, ConstTensor, Dim, DType, Graph, Node, ValueInfo } from '../ir/graph.js';
+import { readUserFile } from '../read-user-file.js';
 import { CompileError } from '../ir/graph.js';
 import { int64ToNumber, type Int64Field } from './int64.js';
 import { decodeSparseTensor, decodeTensor, dtypeFromElemType, elemTypeName, type TensorContext } from './tensor.js';
@@ -47,15 +47,7 @@ export function importModel(bytes: Uint8Array, options: ImportOptions = {}): Gra
 }
 
 export function importModelFile(file: string): Graph {
-  let bytes: Buffer;
-  try {
-    bytes = fs.readFileSync(file);
-  } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    const reason = err.code === 'ENOENT' ? 'no such file' : err.code === 'EISDIR' ? 'is a directory' : err.message;
-    throw new CompileError(`${file}: cannot read the model: ${reason}`, 2, { file });
-  }
-  return importModel(bytes, { file, baseDir: path.dirname(file) });
+  return importModel(readUserFile(file, 'the model'), { file, baseDir: path.dirname(file) });
 }
 
 function normaliseDomain(domain: string | null | undefined): string {

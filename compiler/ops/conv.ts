@@ -1,7 +1,7 @@
 // Conv: 1-D and 2-D convolution with pads, strides, dilations and groups, in NCHW.
 // A 1-D convolution runs on the 2-D kernel as an image of height 1.
 import {
-  attrInt, attrInts, attrString, fusedClamp, inputArg, nodeError, requireFloat32, requireInput,
+  attrInt, attrInts, attrString, fusedClamp, inputArg, intParams, nodeError, requireFloat32, requireInput,
   type KernelCall, type LowerContext, type OpFamily, type ShapeContext, type TypedShape,
 } from './op.js';
 import type { Node } from '../ir/graph.js';
@@ -57,6 +57,20 @@ export function windowGeometry(
   };
 }
 
+/** The window as the 2-D kernels take it: a 1-D window is an image of height 1. */
+export function planeWindow(geo: ConvGeometry) {
+  const oneD = geo.spatialIn.length === 1;
+  const pair = (v: number[], fill: number) => (oneD ? [fill, v[0]] : v);
+  const [in_h, in_w] = pair(geo.spatialIn, 1);
+  const [out_h, out_w] = pair(geo.spatialOut, 1);
+  const [k_h, k_w] = pair(geo.kernel, 1);
+  const [stride_h, stride_w] = pair(geo.strides, 1);
+  const [dil_h, dil_w] = pair(geo.dilations, 1);
+  const [pad_top, pad_left] = pair(geo.padsBegin, 0);
+  const [pad_bottom, pad_right] = pair(geo.padsEnd, 0);
+  return { in_h, in_w, out_h, out_w, k_h, k_w, stride_h, stride_w, dil_h, dil_w, pad_top, pad_left, pad_bottom, pad_right };
+}
+
 function convShapes(ctx: { node: Node; inputs: (TypedShape | undefined)[] }) {
   const x = requireInput(ctx, 0);
   const w = requireInput(ctx, 1);
@@ -88,26 +102,19 @@ export const convFamily: OpFamily = {
   },
 
   lower(ctx: LowerContext): KernelCall {
-    const { batch, inC, outC, group, geo, rank } = convShapes(ctx);
-    // 1-D: height 1, no padding or stride along it.
-    const two = (v: number[], fill: number) => (rank === 3 ? [fill, v[0]] : v);
-    const [inH, inW] = two(geo.spatialIn, 1);
-    const [outH, outW] = two(geo.spatialOut, 1);
-    const [kH, kW] = two(geo.kernel, 1);
-    const [sH, sW] = two(geo.strides, 1);
-    const [dH, dW] = two(geo.dilations, 1);
-    const [pT, pL] = two(geo.padsBegin, 0);
+    const { batch, inC, outC, group, geo } = convShapes(ctx);
+    const w = planeWindow(geo);
     return {
       node: ctx.node.name,
       opType: 'Conv',
       kernel: 'o2m_conv2d_f32',
       paramsType: 'o2m_conv2d_f32_params',
       params: {
-        batch: { int: batch }, in_c: { int: inC }, in_h: { int: inH }, in_w: { int: inW },
-        out_c: { int: outC }, out_h: { int: outH }, out_w: { int: outW },
-        k_h: { int: kH }, k_w: { int: kW }, stride_h: { int: sH }, stride_w: { int: sW },
-        pad_top: { int: pT }, pad_left: { int: pL }, dil_h: { int: dH }, dil_w: { int: dW },
-        groups: { int: group },
+        ...intParams({
+          batch, in_c: inC, in_h: w.in_h, in_w: w.in_w, out_c: outC, out_h: w.out_h, out_w: w.out_w,
+          k_h: w.k_h, k_w: w.k_w, stride_h: w.stride_h, stride_w: w.stride_w,
+          pad_top: w.pad_top, pad_left: w.pad_left, dil_h: w.dil_h, dil_w: w.dil_w, groups: group,
+        }),
         ...fusedClamp(ctx.node),
       },
       args: [
@@ -116,7 +123,7 @@ export const convFamily: OpFamily = {
         ctx.node.inputs[2] ? inputArg(ctx, 2) : { kind: 'null', ctype: 'float' },
         { kind: 'value', name: ctx.node.outputs[0] },
       ],
-      macs: batch * outC * outH * outW * (inC / group) * kH * kW,
+      macs: batch * outC * w.out_h * w.out_w * (inC / group) * w.k_h * w.k_w,
     };
   },
 };

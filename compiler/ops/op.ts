@@ -141,6 +141,11 @@ export function fusedClamp(node: Node): { act_min: ParamValue; act_max: ParamVal
   return { act_min: { float: lo }, act_max: { float: hi } };
 }
 
+/** Integer fields of a kernel's parameter struct, from plain numbers. */
+export function intParams(values: Record<string, number>): Record<string, ParamValue> {
+  return Object.fromEntries(Object.entries(values).map(([k, v]) => [k, { int: v }]));
+}
+
 /** An input read as a weight when it is a compile-time constant, from the arena otherwise. */
 export function inputArg(ctx: LowerContext, index: number): KernelArg {
   const name = ctx.node.inputs[index];

@@ -1,7 +1,7 @@
 // MaxPool, AveragePool and GlobalAveragePool over the spatial axes of NCHW tensors.
-import { windowGeometry } from './conv.js';
+import { planeWindow, windowGeometry } from './conv.js';
 import {
-  attrInt, attrInts, nodeError, outputArg, requireFloat32, requireInput,
+  attrInt, attrInts, intParams, nodeError, outputArg, requireFloat32, requireInput,
   type KernelCall, type LowerContext, type OpFamily, type ShapeContext,
 } from './op.js';
 import type { Node } from '../ir/graph.js';
@@ -21,15 +21,6 @@ function poolGeometry(node: Node, shape: number[]) {
 function lowerWindowPool(ctx: LowerContext, kernel: string): KernelCall {
   const x = requireInput(ctx, 0).shape;
   const geo = poolGeometry(ctx.node, x);
-  const oneD = x.length === 3;
-  const pair = (v: number[], fill: number) => (oneD ? [fill, v[0]] : v);
-  const [inH, inW] = pair(geo.spatialIn, 1);
-  const [outH, outW] = pair(geo.spatialOut, 1);
-  const [kH, kW] = pair(geo.kernel, 1);
-  const [sH, sW] = pair(geo.strides, 1);
-  const [dH, dW] = pair(geo.dilations, 1);
-  const [pT, pL] = pair(geo.padsBegin, 0);
-  const [pB, pR] = pair(geo.padsEnd, 0);
   return {
     node: ctx.node.name,
     opType: ctx.node.opType,
@@ -37,10 +28,7 @@ function lowerWindowPool(ctx: LowerContext, kernel: string): KernelCall {
     paramsType: 'o2m_pool2d_f32_params',
     params: {
       batch_channels: { int: x[0] * x[1] },
-      in_h: { int: inH }, in_w: { int: inW }, out_h: { int: outH }, out_w: { int: outW },
-      k_h: { int: kH }, k_w: { int: kW }, stride_h: { int: sH }, stride_w: { int: sW },
-      pad_top: { int: pT }, pad_left: { int: pL }, pad_bottom: { int: pB }, pad_right: { int: pR },
-      dil_h: { int: dH }, dil_w: { int: dW },
+      ...intParams(planeWindow(geo)),
       count_include_pad: { int: attrInt(ctx.node, 'count_include_pad', 0) },
     },
     args: [{ kind: 'value', name: ctx.node.inputs[0] }, outputArg(ctx)],

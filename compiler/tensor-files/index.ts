@@ -4,6 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ConstTensor, DType } from '../ir/graph.js';
+import { readUserFile } from '../read-user-file.js';
 import { CompileError, DTYPE_BYTES, elementCount, formatShape } from '../ir/graph.js';
 import { decodeElements, tensorDataBytes } from '../onnx/tensor-bytes.js';
 import { readNpy, writeNpy } from './npy.js';
@@ -23,14 +24,7 @@ function formatOf(file: string): Format {
 
 export function readTensorFile(file: string): ConstTensor {
   const format = formatOf(file);
-  let bytes: Buffer;
-  try {
-    bytes = fs.readFileSync(file);
-  } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    const reason = err.code === 'ENOENT' ? 'no such file' : err.code === 'EISDIR' ? 'is a directory' : err.message;
-    throw new CompileError(`${file}: cannot read tensor file: ${reason}`, 2, { file });
-  }
+  const bytes = readUserFile(file, 'tensor file');
   return format === 'npy' ? readNpy(bytes, file) : readTensorProtoFile(bytes, file);
 }
 

@@ -18,6 +18,33 @@ static int32_t taps_inside(int32_t origin, int32_t dilation, int32_t taps, int32
   return count;
 }
 
+typedef enum { POOL_MAX, POOL_SUM } pool_reduction;
+
+/* The max or the sum of the taps of one window that fall inside the input. */
+static float reduce_window(const o2m_pool2d_f32_params *p, const float *in, int32_t iy_origin,
+                           int32_t ix_origin, pool_reduction reduction) {
+  float acc = reduction == POOL_MAX ? -INFINITY : 0.0f;
+  for (int32_t ky = 0; ky < p->k_h; ++ky) {
+    const int32_t iy = iy_origin + ky * p->dil_h;
+    if (iy < 0 || iy >= p->in_h) {
+      continue;
+    }
+    for (int32_t kx = 0; kx < p->k_w; ++kx) {
+      const int32_t ix = ix_origin + kx * p->dil_w;
+      if (ix < 0 || ix >= p->in_w) {
+        continue;
+      }
+      const float value = in[iy * p->in_w + ix];
+      if (reduction == POOL_SUM) {
+        acc += value;
+      } else if (value > acc) {
+        acc = value;
+      }
+    }
+  }
+  return acc;
+}
+
 void o2m_maxpool2d_f32(const o2m_pool2d_f32_params *p, const float *input, float *output) {
   const int32_t in_plane = p->in_h * p->in_w;
   const int32_t out_plane = p->out_h * p->out_w;
@@ -27,25 +54,7 @@ void o2m_maxpool2d_f32(const o2m_pool2d_f32_params *p, const float *input, float
     for (int32_t oy = 0; oy < p->out_h; ++oy) {
       const int32_t iy_origin = oy * p->stride_h - p->pad_top;
       for (int32_t ox = 0; ox < p->out_w; ++ox) {
-        const int32_t ix_origin = ox * p->stride_w - p->pad_left;
-        float best = -INFINITY;
-        for (int32_t ky = 0; ky < p->k_h; ++ky) {
-          const int32_t iy = iy_origin + ky * p->dil_h;
-          if (iy < 0 || iy >= p->in_h) {
-            continue;
-          }
-          for (int32_t kx = 0; kx < p->k_w; ++kx) {
-            const int32_t ix = ix_origin + kx * p->dil_w;
-            if (ix < 0 || ix >= p->in_w) {
-              continue;
-            }
-            const float value = in[iy * p->in_w + ix];
-            if (value > best) {
-              best = value;
-            }
-          }
-        }
-        out[oy * p->out_w + ox] = best;
+        out[oy * p->out_w + ox] = reduce_window(p, in, iy_origin, ox * p->stride_w - p->pad_left, POOL_MAX);
       }
     }
   }
@@ -68,20 +77,7 @@ void o2m_avgpool2d_f32(const o2m_pool2d_f32_params *p, const float *input, float
             p->count_include_pad
                 ? taps_inside(ix_origin, p->dil_w, p->k_w, -p->pad_left, p->in_w + p->pad_right)
                 : taps_inside(ix_origin, p->dil_w, p->k_w, 0, p->in_w);
-        float sum = 0.0f;
-        for (int32_t ky = 0; ky < p->k_h; ++ky) {
-          const int32_t iy = iy_origin + ky * p->dil_h;
-          if (iy < 0 || iy >= p->in_h) {
-            continue;
-          }
-          for (int32_t kx = 0; kx < p->k_w; ++kx) {
-            const int32_t ix = ix_origin + kx * p->dil_w;
-            if (ix < 0 || ix >= p->in_w) {
-              continue;
-            }
-            sum += in[iy * p->in_w + ix];
-          }
-        }
+        const float sum = reduce_window(p, in, iy_origin, ix_origin, POOL_SUM);
         const int32_t divisor = rows_counted * columns_counted;
         /* A window entirely outside what counts has nothing to average: 0, not 0/0. */
         out[oy * p->out_w + ox] = divisor > 0 ? sum / (float)divisor : 0.0f;

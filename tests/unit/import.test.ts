@@ -17,6 +17,7 @@ import {
 } from '../helpers/onnx-builder.js';
 import { runOrt } from '../helpers/ort.js';
 import { randomFloat32 } from '../helpers/random.js';
+import { compileError } from '../helpers/errors.js';
 
 const { onnx } = onnxProto;
 
@@ -38,16 +39,6 @@ function importInitializer(spec: TensorSpec): ConstTensor {
   return t;
 }
 
-/** Runs `fn` expecting a CompileError and returns it. */
-function compileError(fn: () => unknown): CompileError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(CompileError);
-    return e as CompileError;
-  }
-  throw new Error('expected a CompileError, nothing was thrown');
-}
 
 interface EncodingCase {
   dtype: DType;

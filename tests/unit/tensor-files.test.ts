@@ -16,18 +16,10 @@ import {
   writeTensorProto,
 } from '../../compiler/tensor-files/index.js';
 import { makeTensor } from '../helpers/onnx-builder.js';
+import { compileError } from '../helpers/errors.js';
 
 const { onnx } = onnxProto;
 
-function compileError(fn: () => unknown): CompileError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(CompileError);
-    return e as CompileError;
-  }
-  throw new Error('expected a CompileError, nothing was thrown');
-}
 
 const latin1 = (s: string) => Uint8Array.from(s, (c) => c.charCodeAt(0));
 const hex = (s: string) => Uint8Array.from(s.match(/../g)!, (b) => parseInt(b, 16));
