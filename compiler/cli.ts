@@ -27,6 +27,14 @@ function boardFrom(options: { board?: string; boardFile?: string }): Board {
   return options.boardFile ? loadBoardFile(options.boardFile) : loadBoard(options.board ?? DEFAULT_BOARD);
 }
 
+function frozenInputs(pairs: string[]): Map<string, ConstTensor> {
+  return new Map(pairs.map((pair) => {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw new CompileError(`--freeze '${pair}': expected <input>=<file.npy|file.pb>`);
+    return [pair.slice(0, eq), readTensorFile(pair.slice(eq + 1))];
+  }));
+}
+
 /** `name=file` pairs; a bare file names the model's only input (or output). */
 function namedFiles(pairs: string[], names: string[], what: string): Map<string, ConstTensor> {
   const result = new Map<string, ConstTensor>();
@@ -78,11 +86,13 @@ export function makeProgram(): Command {
     .option('--quantize <mode>', 'none (float32); int8 is not implemented yet', 'none')
     .option('--shape <input=dims>', 'bind an input with symbolic dimensions, e.g. input=1x3x32x32', collect, [])
     .option('--name <prefix>', 'C symbol prefix, so several models link into one firmware', 'model')
+    .option('--freeze <input=file>', 'fix an input at compile time (.npy or .pb); it becomes a constant', collect, [])
     .option('--json', 'print a machine-readable summary')
     .action((model: string, o) => {
       if (o.quantize !== 'none') throw new CompileError(`--quantize ${o.quantize} is not supported yet (only none)`);
       const { manifest } = compileModel({
         modelPath: model, outDir: o.output, board: boardFrom(o), prefix: o.name, shapes: shapesFrom(o.shape),
+        frozen: frozenInputs(o.freeze),
       });
       print(o.json, { output: o.output, ...manifest }, [
         `compiled ${model} for ${manifest.board.id} into ${o.output}`,

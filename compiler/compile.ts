@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync 
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Board } from './boards/index.js';
 import { copyRuntime, generateBoardFiles, generateModelSources, GENERATOR } from './codegen/index.js';
-import { CompileError, type Graph } from './ir/graph.js';
+import { CompileError, type ConstTensor, type Graph } from './ir/graph.js';
 import { lowerGraph, type LoweredModel } from './lower/index.js';
 import { importModel } from './onnx/import.js';
 import { readUserFile } from './read-user-file.js';
@@ -19,6 +19,8 @@ export interface CompileOptions {
   board: Board;
   prefix: string;
   shapes: Map<string, number[]>;
+  /** Inputs fixed at compile time (--freeze). */
+  frozen?: Map<string, ConstTensor>;
 }
 
 /** What compile leaves in onnx2mcu.json for the build and run stages (and the report). */
@@ -75,7 +77,7 @@ export function compileInMemory(options: Omit<CompileOptions, 'outDir'>): Compil
   const file = options.modelPath;
   const { bytes, graph: imported } = loadModelFile(file);
   checkSupported(imported, file);
-  const graph = runPasses(imported, { file, shapes: options.shapes });
+  const graph = runPasses(imported, { file, shapes: options.shapes, frozen: options.frozen });
   const plan = planMemory(graph);
   const lowered = lowerGraph(graph, plan, validatePrefix(options.prefix), file);
   const manifest: Manifest = {

@@ -7,6 +7,7 @@ import onnxProto from 'onnx-proto';
 import type { onnx as pb } from 'onnx-proto';
 import type { AttrValue, ConstTensor, Dim, DType, Graph, Node, ValueInfo } from '../ir/graph.js';
 import { readUserFile } from '../read-user-file.js';
+import { functionOpsets, inlineFunctions } from './functions.js';
 import { CompileError } from '../ir/graph.js';
 import { int64ToNumber, type Int64Field } from './int64.js';
 import { decodeSparseTensor, decodeTensor, dtypeFromElemType, elemTypeName, type TensorContext } from './tensor.js';
@@ -40,8 +41,13 @@ export function importModel(bytes: Uint8Array, options: ImportOptions = {}): Gra
   // Arbitrary bytes sometimes decode as a message made only of unknown fields.
   if (!model.graph) fail(ctx, 'not an ONNX model: it contains no graph');
 
+  const functions = model.functions ?? [];
   const opsets = importOpsets(model.opsetImport ?? [], ctx);
-  const graph = importGraph(model.graph, ctx, true);
+  // A function body may use a domain the model does not import; the model's version wins elsewhere.
+  for (const [domain, version] of Object.entries(importOpsets(functionOpsets(functions), ctx, true))) {
+    opsets[domain] ??= version;
+  }
+  const graph = importGraph({ ...model.graph, node: inlineFunctions(model.graph.node ?? [], functions, ctx.file) }, ctx, true);
   graph.opsets = opsets;
   return graph;
 }
@@ -54,8 +60,8 @@ function normaliseDomain(domain: string | null | undefined): string {
   return !domain || domain === 'ai.onnx' ? '' : domain;
 }
 
-function importOpsets(entries: pb.IOperatorSetIdProto[], ctx: ImportContext): Record<string, number> {
-  if (entries.length === 0) {
+function importOpsets(entries: pb.IOperatorSetIdProto[], ctx: ImportContext, mayBeEmpty = false): Record<string, number> {
+  if (entries.length === 0 && !mayBeEmpty) {
     fail(ctx, 'the model has no opset_import, so the meaning of its operators is unknown');
   }
   const opsets: Record<string, number> = {};

@@ -55,11 +55,35 @@ export interface LowerContext {
   opset: number;
 }
 
+export interface EvalContext {
+  node: Node;
+  /** The constant value of each input ('' inputs are undefined). */
+  inputs: (ConstTensor | undefined)[];
+  /** Types and shapes of the inputs, known even where a value is not (Shape, Size). */
+  inputTypes: (TypedShape | undefined)[];
+  /** The outputs' types and shapes, from inferShapes. */
+  outputs: TypedShape[];
+  opset: number;
+}
+
 export interface OpFamily {
-  /** ONNX op types (default domain) this family implements. */
+  /** ONNX op types this family implements. */
   opTypes: string[];
+  /** The domain of those op types: '' for ONNX's own, 'onnx2mcu' for the compiler's internal ops. */
+  domain?: string;
+  /** Opset versions of the domain the family implements, inclusive (default: 1 to 17). */
+  opsets?: [number, number];
+  /** Element types the kernels take, for `onnx2mcu ops` (default float32). */
+  dtypes?: DType[];
   /** Output types and shapes from input types and shapes. Throws CompileError on bad input. */
   inferShapes(ctx: ShapeContext): TypedShape[];
+  /**
+   * The reference implementation: outputs from constant inputs, computed in TypeScript.
+   * Constant folding calls it when every input is known (calibration will run models with it).
+   */
+  evaluate?(ctx: EvalContext): ConstTensor[];
+  /** Ops whose outputs follow from input shapes alone (Shape, Size): folded even when inputs are not constant. */
+  foldsOnShapes?: boolean;
   /** Ops whose output is its first input's bytes under another shape: no kernel, no memory. */
   view?: boolean;
   /** The kernel call that computes the node. Views have none. */
@@ -114,6 +138,25 @@ export function requireInput(ctx: { node: Node; inputs: (TypedShape | undefined)
   const t = ctx.inputs[index];
   if (!t) throw nodeError(ctx.node, `input ${index} is required`);
   return t;
+}
+
+/** Every numeric type the runtime can hold (float16 and strings are not among them). */
+export const NUMERIC_DTYPES: DType[] = ['float32', 'float64', 'int8', 'int16', 'int32', 'int64', 'uint8', 'uint16', 'uint32', 'uint64'];
+
+/** The suffix of a kernel specialised for a dtype: o2m_add_f32, o2m_add_i64, o2m_not_b ... */
+export const DTYPE_SUFFIX: Partial<Record<DType, string>> = {
+  float32: 'f32', float64: 'f64', int8: 'i8', int16: 'i16', int32: 'i32', int64: 'i64',
+  uint8: 'u8', uint16: 'u16', uint32: 'u32', uint64: 'u64', bool: 'b',
+};
+
+/** Refuses an input whose dtype the op's kernels do not take, naming what they do take. */
+export function requireDtypes(ctx: { node: Node; inputs: (TypedShape | undefined)[] }, allowed: readonly DType[], ...indices: number[]): void {
+  for (const i of indices) {
+    const t = ctx.inputs[i];
+    if (t && !allowed.includes(t.dtype)) {
+      throw nodeError(ctx.node, `input ${i} is ${t.dtype}; supported: ${allowed.join(', ')}`);
+    }
+  }
 }
 
 export function requireFloat32(ctx: { node: Node; inputs: (TypedShape | undefined)[] }, ...indices: number[]): void {

@@ -2,28 +2,77 @@
 import { clampFamily } from './activation.js';
 import { batchNormFamily } from './batchnorm.js';
 import { convFamily } from './conv.js';
+import { constantFamily } from './constant.js';
+import { copyConstantFamily } from './copy.js';
 import { binaryFamily } from './elementwise.js';
 import { gemmFamily } from './gemm.js';
 import { matmulFamily } from './matmul.js';
 import type { OpFamily } from './op.js';
+import { families as unaryFamilies } from './unary.js';
+import { families as whereFamilies } from './where.js';
+import { families as reduceFamilies } from './reduce.js';
+import { families as normalizationFamilies } from './normalization.js';
+import { families as lossesFamilies } from './losses.js';
+import { families as movementFamilies } from './movement.js';
+import { families as gatherFamilies } from './gather.js';
+import { families as resizeFamilies } from './resize.js';
+import { families as linalgFamilies } from './linalg.js';
 import { averagePoolFamily, globalAveragePoolFamily, maxPoolFamily } from './pool.js';
-import { flattenFamily, reshapeFamily } from './reshape.js';
+import { flattenFamily, identityFamily, reshapeFamily } from './reshape.js';
 import { softmaxFamily } from './softmax.js';
-import type { Node } from '../ir/graph.js';
+import type { DType, Node } from '../ir/graph.js';
 
 const FAMILIES: OpFamily[] = [
   convFamily, maxPoolFamily, averagePoolFamily, globalAveragePoolFamily, gemmFamily, matmulFamily,
   binaryFamily, clampFamily, softmaxFamily, reshapeFamily, flattenFamily, batchNormFamily,
+  copyConstantFamily, constantFamily, identityFamily,
+  ...unaryFamilies,
+  ...whereFamilies,
+  ...reduceFamilies,
+  ...normalizationFamilies,
+  ...lossesFamilies,
+  ...movementFamilies,
+  ...gatherFamilies,
+  ...resizeFamilies,
+  ...linalgFamilies,
 ];
 
-const BY_OP_TYPE = new Map<string, OpFamily>();
-for (const family of FAMILIES) for (const op of family.opTypes) BY_OP_TYPE.set(op, family);
+export const DEFAULT_OPSETS: [number, number] = [1, 17];
+
+const BY_KEY = new Map<string, OpFamily>();
+for (const family of FAMILIES) {
+  for (const op of family.opTypes) {
+    const key = `${family.domain ?? ''}:${op}`;
+    if (BY_KEY.has(key)) throw new Error(`internal: two families implement ${key}`);
+    BY_KEY.set(key, family);
+  }
+}
 
 /** The family implementing a node, or undefined when onnx2mcu does not support it. */
 export function findOp(node: Pick<Node, 'opType' | 'domain'>): OpFamily | undefined {
-  return node.domain === '' ? BY_OP_TYPE.get(node.opType) : undefined;
+  return BY_KEY.get(`${node.domain}:${node.opType}`);
+}
+
+export interface SupportedOp {
+  opType: string;
+  opsets: [number, number];
+  dtypes: DType[];
+  constantFoldable: boolean;
+}
+
+/** The ONNX operators users can put in a model (internal ops left out), for `onnx2mcu ops`. */
+export function supportedOps(): SupportedOp[] {
+  return [...BY_KEY.entries()]
+    .filter(([key]) => key.startsWith(':'))
+    .map(([key, f]) => ({
+      opType: key.slice(1),
+      opsets: f.opsets ?? DEFAULT_OPSETS,
+      dtypes: f.dtypes ?? ['float32'],
+      constantFoldable: Boolean(f.evaluate),
+    }))
+    .sort((a, b) => a.opType.localeCompare(b.opType));
 }
 
 export function supportedOpTypes(): string[] {
-  return [...BY_OP_TYPE.keys()].sort();
+  return supportedOps().map((o) => o.opType);
 }

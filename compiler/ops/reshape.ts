@@ -2,10 +2,19 @@
 // the output its input's buffer and no kernel runs.
 import {
   attrInt, attrInts, nodeError, normaliseAxis, requireInput,
-  type OpFamily, type ShapeContext,
+  type EvalContext, type OpFamily, type ShapeContext,
 } from './op.js';
+import type { ConstTensor, DType } from '../ir/graph.js';
 
 const product = (v: number[]) => v.reduce((a, b) => a * b, 1);
+
+/** Views move no bytes, so they take every type the runtime can hold. */
+export const VIEW_DTYPES: DType[] = ['float32', 'float64', 'int8', 'int16', 'int32', 'int64', 'uint8', 'uint16', 'uint32', 'uint64', 'bool'];
+
+/** A view's value: the input's data under the output's shape. */
+function reinterpret(ctx: EvalContext): ConstTensor[] {
+  return [{ ...ctx.inputs[0]!, name: ctx.node.outputs[0], shape: ctx.outputs[0].shape }];
+}
 
 /** Resolves a Reshape target: 0 copies the input dimension (unless allowzero), -1 is inferred. */
 export function reshapeTarget(ctx: ShapeContext): number[] {
@@ -45,12 +54,16 @@ export function reshapeTarget(ctx: ShapeContext): number[] {
 export const reshapeFamily: OpFamily = {
   opTypes: ['Reshape'],
   view: true,
+  dtypes: VIEW_DTYPES,
   inferShapes: (ctx) => [{ dtype: requireInput(ctx, 0).dtype, shape: reshapeTarget(ctx) }],
+  evaluate: reinterpret,
 };
 
 export const flattenFamily: OpFamily = {
   opTypes: ['Flatten'],
   view: true,
+  dtypes: VIEW_DTYPES,
+  evaluate: reinterpret,
   inferShapes(ctx) {
     const x = requireInput(ctx, 0);
     const axis = attrInt(ctx.node, 'axis', 1);
@@ -58,4 +71,18 @@ export const flattenFamily: OpFamily = {
     const a = axis === x.shape.length ? axis : normaliseAxis(ctx.node, axis, Math.max(1, x.shape.length));
     return [{ dtype: x.dtype, shape: [product(x.shape.slice(0, a)), product(x.shape.slice(a))] }];
   },
+};
+
+/** Identity and Dropout pass their input through; passes/identity.ts removes most of them. */
+export const identityFamily: OpFamily = {
+  opTypes: ['Identity', 'Dropout'],
+  view: true,
+  dtypes: VIEW_DTYPES,
+  inferShapes(ctx) {
+    if (ctx.node.opType === 'Dropout' && ((ctx.node.outputs[1] ?? '') !== '' || (ctx.node.inputs[2] ?? '') !== '')) {
+      throw nodeError(ctx.node, 'only inference-mode Dropout without a mask output is supported');
+    }
+    return [{ ...requireInput(ctx, 0) }];
+  },
+  evaluate: reinterpret,
 };

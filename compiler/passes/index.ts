@@ -1,22 +1,31 @@
 // The pass pipeline, in order. Each pass takes a Graph and returns a new one.
-import type { Graph } from '../ir/graph.js';
+import type { ConstTensor, Graph } from '../ir/graph.js';
 import { bindInputShapes } from './bind-shapes.js';
-import { constantNodesToInitializers } from './constant-nodes.js';
+import { materialiseConstantOutputs } from './constant-outputs.js';
 import { removeDeadNodes } from './dead-code.js';
 import { dropUnusedInitializers, foldBatchNormIntoConv } from './fold-batchnorm.js';
+import { freezeInputs } from './freeze-inputs.js';
 import { fuseActivations } from './fuse-activation.js';
+import { removePassThroughs } from './identity.js';
 import { inferShapes } from './infer-shapes.js';
+import { sortTopologically } from './topological-order.js';
 
 export interface PassOptions {
   file: string;
   shapes: Map<string, number[]>;
+  /** Inputs fixed at compile time. */
+  frozen?: Map<string, ConstTensor>;
 }
 
 export function runPasses(graph: Graph, options: PassOptions): Graph {
-  let g = bindInputShapes(graph, options.shapes, options.file);
-  g = constantNodesToInitializers(g);
+  let g = freezeInputs(graph, options.frozen ?? new Map(), options.file);
+  g = bindInputShapes(g, options.shapes, options.file);
+  g = sortTopologically(g, options.file);
+  g = removePassThroughs(g);
   g = removeDeadNodes(g);
-  g = inferShapes(g, options.file); // checks every node before any rewrite relies on shapes
+  g = inferShapes(g, options.file, { fold: true }); // checks every node, folds what is constant
+  g = removeDeadNodes(g); // folding can leave producers nobody reads
+  g = materialiseConstantOutputs(g);
   g = foldBatchNormIntoConv(g);
   g = fuseActivations(g);
   g = dropUnusedInitializers(g);

@@ -3,7 +3,7 @@
  * The output is walked row by row (a row is the innermost axis); an odometer over the outer
  * axes moves the A and B offsets by their strides, which are 0 where an operand broadcasts.
  * The operator is chosen once per row so the inner loops stay branch-free. */
-#include "onnx2mcu/kernels_f32.h"
+#include "onnx2mcu/kernels_elementwise.h"
 
 #include "activation_f32.h"
 

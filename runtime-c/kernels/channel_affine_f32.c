@@ -1,6 +1,6 @@
 /* onnx2mcu runtime: y = x * scale[c] + shift[c], an inference BatchNormalization whose
  * statistics the compiler folded into scale and shift. Safe in place. */
-#include "onnx2mcu/kernels_f32.h"
+#include "onnx2mcu/kernels_reduce.h"
 
 void o2m_channel_affine_f32(const o2m_channel_affine_f32_params *p, const float *input, const float *scale,
                             const float *shift, float *output) {

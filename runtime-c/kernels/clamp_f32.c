@@ -1,5 +1,5 @@
 /* onnx2mcu runtime: float32 Relu / Clip, in place or not. */
-#include "onnx2mcu/kernels_f32.h"
+#include "onnx2mcu/kernels_elementwise.h"
 
 #include "activation_f32.h"
 

@@ -5,7 +5,7 @@
  * a multiplication by 1/sum keeps every output correctly rounded from its two operands).
  * The exponentials are parked in the output, so no scratch memory is needed; each input element
  * is read before its output element is written, so output == input (in place) is safe. */
-#include "onnx2mcu/kernels_f32.h"
+#include "onnx2mcu/kernels_reduce.h"
 #include "onnx2mcu/math_f32.h"
 
 void o2m_softmax_f32(const o2m_softmax_f32_params *p, const float *input, float *output) {

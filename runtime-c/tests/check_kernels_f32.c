@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "check_support.h"
-#include "onnx2mcu/kernels_f32.h"
+#include "onnx2mcu/kernels.h"
 #include "onnx2mcu/math_f32.h"
 
 #define TOLERANCE 1e-5

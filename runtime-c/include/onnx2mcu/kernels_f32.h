@@ -13,7 +13,7 @@
 
 #include <stdint.h>
 
-#define O2M_MAX_DIMS 6
+#include "onnx2mcu/dims.h"
 
 /* 2-D convolution, NCHW input, weights [out_c][in_c/groups][k_h][k_w]. */
 typedef struct {
@@ -83,50 +83,6 @@ typedef struct {
 
 void o2m_matmul_f32(const o2m_matmul_f32_params *p, const float *a, const float *b, float *y);
 
-/* Element-wise binary operation with numpy broadcasting.
- * The output has `rank` axes of `out_shape`; A and B are read through their strides in
- * elements, 0 on the axes they broadcast along. `count` is the number of output elements. */
-typedef enum {
-  O2M_BINARY_ADD = 0,
-  O2M_BINARY_SUB = 1,
-  O2M_BINARY_MUL = 2,
-  O2M_BINARY_DIV = 3
-} o2m_binary_op;
 
-typedef struct {
-  int32_t op; /* o2m_binary_op */
-  int32_t count;
-  int32_t rank;
-  int32_t out_shape[O2M_MAX_DIMS];
-  int32_t a_strides[O2M_MAX_DIMS];
-  int32_t b_strides[O2M_MAX_DIMS];
-  float act_min, act_max;
-} o2m_binary_f32_params;
-
-void o2m_binary_f32(const o2m_binary_f32_params *p, const float *a, const float *b, float *output);
-
-/* Clamp (Relu = [0, inf], Clip = [min, max]); output may equal input. */
-typedef struct {
-  int32_t count;
-  float min, max;
-} o2m_clamp_f32_params;
-
-void o2m_clamp_f32(const o2m_clamp_f32_params *p, const float *input, float *output);
-
-/* Softmax over the middle axis of a tensor viewed as [outer][axis][inner]. */
-typedef struct {
-  int32_t outer, axis, inner;
-} o2m_softmax_f32_params;
-
-void o2m_softmax_f32(const o2m_softmax_f32_params *p, const float *input, float *output);
-
-/* Per-channel affine y = x * scale[c] + shift[c] on a tensor viewed as [outer][channels][inner]:
- * an inference BatchNormalization with its statistics folded at compile time. */
-typedef struct {
-  int32_t outer, channels, inner;
-} o2m_channel_affine_f32_params;
-
-void o2m_channel_affine_f32(const o2m_channel_affine_f32_params *p, const float *input,
-                            const float *scale, const float *shift, float *output);
 
 #endif

@@ -1,0 +1,4 @@
+// (being written)
+import type { OpFamily } from './op.js';
+
+export const families: OpFamily[] = [];
