@@ -1,4 +1,4 @@
-/* onnx2mcu runtime: float32 Relu / Clip, in place or not. */
+/* onnx2mcu runtime: float32 Relu / Clip with compile-time bounds, in place or not. */
 #include "onnx2mcu/kernels_elementwise.h"
 
 #include "activation_f32.h"
