@@ -12,7 +12,7 @@ const product = (v: number[]) => v.reduce((a, b) => a * b, 1);
 export const VIEW_DTYPES: DType[] = ['float32', 'float64', 'int8', 'int16', 'int32', 'int64', 'uint8', 'uint16', 'uint32', 'uint64', 'bool'];
 
 /** A view's value: the input's data under the output's shape. */
-function reinterpret(ctx: EvalContext): ConstTensor[] {
+export function viewValue(ctx: EvalContext): ConstTensor[] {
   return [{ ...ctx.inputs[0]!, name: ctx.node.outputs[0], shape: ctx.outputs[0].shape }];
 }
 
@@ -56,14 +56,14 @@ export const reshapeFamily: OpFamily = {
   view: true,
   dtypes: VIEW_DTYPES,
   inferShapes: (ctx) => [{ dtype: requireInput(ctx, 0).dtype, shape: reshapeTarget(ctx) }],
-  evaluate: reinterpret,
+  evaluate: viewValue,
 };
 
 export const flattenFamily: OpFamily = {
   opTypes: ['Flatten'],
   view: true,
   dtypes: VIEW_DTYPES,
-  evaluate: reinterpret,
+  evaluate: viewValue,
   inferShapes(ctx) {
     const x = requireInput(ctx, 0);
     const axis = attrInt(ctx.node, 'axis', 1);
@@ -84,5 +84,5 @@ export const identityFamily: OpFamily = {
     }
     return [{ ...requireInput(ctx, 0) }];
   },
-  evaluate: reinterpret,
+  evaluate: viewValue,
 };
