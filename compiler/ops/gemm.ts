@@ -1,10 +1,14 @@
 // Gemm: Y = alpha * A' B' + beta * C, the fully connected layer of most exporters.
+import type { ConstTensor, Node } from '../ir/graph.js';
+import { clampValue, fusedBounds } from './op.js';
 import {
   attrFloat, attrInt, fusedClamp, inputArg, nodeError, outputArg, requireFloat32, requireInput,
-  type LowerContext, type OpFamily, type ShapeContext,
+  type EvalContext, type LowerContext, type OpFamily, type TypedShape,
 } from './op.js';
 
-function gemmDims(ctx: ShapeContext | LowerContext) {
+type Shapes = { node: Node; inputs: (TypedShape | undefined)[] };
+
+function gemmDims(ctx: Shapes) {
   const a = requireInput(ctx, 0).shape;
   const b = requireInput(ctx, 1).shape;
   if (a.length !== 2 || b.length !== 2) throw nodeError(ctx.node, `A and B must be 2-D (got ${a.length}-D and ${b.length}-D)`);
@@ -17,7 +21,7 @@ function gemmDims(ctx: ShapeContext | LowerContext) {
 }
 
 /** Strides that broadcast C (unidirectionally) to [M, N]; 0 along broadcast axes. */
-function biasStrides(ctx: ShapeContext | LowerContext, M: number, N: number): [number, number] {
+function biasStrides(ctx: Shapes, M: number, N: number): [number, number] {
   const c = ctx.inputs[2]?.shape;
   if (!c) return [0, 0];
   const full = [...Array(Math.max(0, 2 - c.length)).fill(1), ...c];
@@ -29,8 +33,41 @@ function biasStrides(ctx: ShapeContext | LowerContext, M: number, N: number): [n
   return [cm === 1 ? 0 : cn, cn === 1 ? 0 : 1];
 }
 
+/**
+ * The float32 reference in the kernel's order and rounding: the product summed over k, scaled
+ * once by alpha, then beta * C added, then the fused activation.
+ */
+function evaluateGemm(ctx: EvalContext): ConstTensor[] {
+  const shapes = { node: ctx.node, inputs: ctx.inputTypes };
+  const { M, N, K, transA, transB } = gemmDims(shapes);
+  const [cStrideM, cStrideN] = biasStrides(shapes, M, N);
+  const a = ctx.inputs[0]!.data as Float32Array;
+  const b = ctx.inputs[1]!.data as Float32Array;
+  const c = ctx.inputs[2]?.data as Float32Array | undefined;
+  const f = Math.fround;
+  const alpha = f(attrFloat(ctx.node, 'alpha', 1));
+  const beta = f(attrFloat(ctx.node, 'beta', 1));
+  const [lo, hi] = fusedBounds(ctx.node);
+  const [aStrideM, aStrideK] = transA ? [1, M] : [K, 1];
+  const [bStrideK, bStrideN] = transB ? [1, K] : [N, 1];
+  const y = new Float32Array(M * N);
+  for (let m = 0; m < M; m++) {
+    for (let n = 0; n < N; n++) {
+      let sum = 0;
+      for (let k = 0; k < K; k++) sum = f(sum + f(a[m * aStrideM + k * aStrideK] * b[k * bStrideK + n * bStrideN]));
+      let value = f(alpha * sum);
+      if (c) value = f(value + f(beta * c[m * cStrideM + n * cStrideN]));
+      y[m * N + n] = clampValue(value, lo, hi);
+    }
+  }
+  return [{ name: ctx.node.outputs[0], dtype: 'float32', shape: [M, N], data: y }];
+}
+
 export const gemmFamily: OpFamily = {
   opTypes: ['Gemm'],
+  opsets: [1, 17],
+  dtypes: ['float32'],
+  evaluate: evaluateGemm,
 
   inferShapes(ctx) {
     requireFloat32(ctx, 0, 1, 2);
