@@ -9,7 +9,7 @@ import { GENERATOR } from './codegen/index.js';
 import { compileModel, readManifest } from './compile.js';
 import { inspectModel, formatInspection } from './inspect.js';
 import { CompileError, formatShape, type ConstTensor } from './ir/graph.js';
-import { supportedOpTypes } from './ops/registry.js';
+import { supportedOps } from './ops/registry.js';
 import { parseShapeOption } from './passes/bind-shapes.js';
 import { runModel } from './run/index.js';
 import { readTensorFile, writeTensorFile } from './tensor-files/index.js';
@@ -177,9 +177,15 @@ export function makeProgram(): Command {
     });
 
   program.command('ops')
-    .description('list the ONNX operators onnx2mcu compiles')
+    .description('list the ONNX operators onnx2mcu compiles, with their opsets and element types')
     .option('--json', 'print a machine-readable list')
-    .action((o) => print(o.json, supportedOpTypes(), supportedOpTypes().join('\n')));
+    .action((o) => {
+      const ops = supportedOps();
+      print(o.json, ops, [
+        `${'operator'.padEnd(28)}${'opsets'.padEnd(9)}dtypes`,
+        ...ops.map((op) => `${op.opType.padEnd(28)}${`${op.opsets[0]}-${op.opsets[1]}`.padEnd(9)}${op.dtypes.join(' ')}`),
+      ].join('\n'));
+    });
 
   return program;
 }

@@ -29,7 +29,7 @@ if (!existsSync(marker) || (existsSync(lock) && statSync(lock).mtimeMs > statSyn
   run(existsSync(lock) ? 'npm ci --no-audit --no-fund' : 'npm install --no-audit --no-fund');
 }
 
-// 2. Debian packages: the cross compiler, QEMU, and a host compiler with make.
+// 2. Debian packages: the cross compiler, QEMU, a host compiler with make, the ONNX node tests.
 const debianPackages = {
   'arm-none-eabi-gcc': 'gcc-arm-none-eabi',
   'qemu-system-arm': 'qemu-system-arm',
@@ -37,6 +37,8 @@ const debianPackages = {
   cc: 'gcc',
 };
 const missing = Object.entries(debianPackages).filter(([tool]) => !has(tool)).map(([, pkg]) => pkg);
+// The ONNX backend node tests: the operator conformance suite (npm run conformance, npm test).
+if (!existsSync('/usr/share/libonnx-testdata/data/node')) missing.push('libonnx-testdata');
 if (missing.length > 0) {
   const isRoot = process.getuid?.() === 0;
   const sudo = isRoot ? '' : has('sudo') ? 'sudo ' : null;

@@ -37,6 +37,8 @@ export interface BuildOptions {
   host?: boolean;
   /** Extra compiler flags, e.g. sanitizers for host builds. */
   extraCflags?: string;
+  /** A prebuilt host runtime archive (runtime-archive.ts) to link instead of compiling the runtime. */
+  hostRuntimeLib?: string;
 }
 
 /** Sections of an ELF from `objdump -h`: name, size, VMA, LMA and whether it is loaded. */
@@ -64,6 +66,7 @@ export function buildModel(dir: string, options: BuildOptions = {}): BuildResult
   requireTools(host ? ['make', 'cc'] : ['make', 'arm-none-eabi-gcc']);
   const args = ['-C', dir, host ? 'host' : 'firmware'];
   if (options.extraCflags) args.push(`EXTRA_CFLAGS=${options.extraCflags}`);
+  if (host && options.hostRuntimeLib) args.push(`HOST_RUNTIME_LIB=${options.hostRuntimeLib}`);
   const make = spawnSync('make', args, { encoding: 'utf8', maxBuffer: 64 << 20 });
   if (make.status !== 0) {
     const log = `${make.stdout}\n${make.stderr}`;

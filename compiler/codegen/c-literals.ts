@@ -20,6 +20,16 @@ export function floatLiteral(value: number): string {
   throw new Error(`internal: ${value} has no 9-digit float32 spelling`);
 }
 
+/** A double exactly: JavaScript numbers are doubles, and their shortest spelling reads back. */
+export function doubleLiteral(value: number): string {
+  if (Number.isNaN(value)) return '__builtin_nan("")';
+  if (value === Infinity) return '__builtin_inf()';
+  if (value === -Infinity) return '(-__builtin_inf())';
+  if (Object.is(value, -0)) return '-0.0';
+  const text = String(value);
+  return text.includes('.') || text.includes('e') ? text.replace('e+', 'e') : `${text}.0`;
+}
+
 function integerLiteral(value: number | bigint, ctype: string): string {
   // INT64_MIN has no literal of its own in C.
   if (ctype === 'int64_t' && BigInt(value) === -(2n ** 63n)) return '(-9223372036854775807LL - 1)';
@@ -30,10 +40,11 @@ function integerLiteral(value: number | bigint, ctype: string): string {
 /** The body of an array initializer, a fixed number of values per line. */
 export function arrayInitializer(data: TensorData, ctype: string, perLine = 8): string {
   const items: string[] = [];
-  const isFloat = ctype === 'float' || ctype === 'double';
   for (let i = 0; i < data.length; i++) {
     const v = data[i] as number | bigint;
-    items.push(isFloat ? floatLiteral(Number(v)) : integerLiteral(v, ctype));
+    if (ctype === 'float') items.push(floatLiteral(Number(v)));
+    else if (ctype === 'double') items.push(doubleLiteral(Number(v)));
+    else items.push(integerLiteral(v, ctype));
   }
   const lines: string[] = [];
   for (let i = 0; i < items.length; i += perLine) lines.push(`  ${items.slice(i, i + perLine).join(', ')},`);

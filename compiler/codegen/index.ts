@@ -29,7 +29,7 @@ export function renderTemplate(name: string, context: object): string {
 
 function argExpression(arg: CallArg): string {
   switch (arg.kind) {
-    case 'null': return `(const ${arg.ctype} *)0`;
+    case 'null': return `(${arg.ctype} *)0`; // converts to const and non-const pointers alike
     case 'weight': return arg.symbol;
     case 'arena': return arg.writable
       ? `(${arg.ctype} *)(arena + ${arg.offset})`

@@ -1,9 +1,9 @@
 // Lowering: every node becomes a call of a runtime kernel with constant parameters, and every
 // tensor argument is resolved to an arena offset or a weight in flash.
 import {
-  CompileError, DTYPE_BYTES, DTYPE_CTYPE, elementCount, type ConstTensor, type DType, type Graph,
+  CompileError, DTYPE_BYTES, DTYPE_CTYPE, elementCount, type ConstTensor, type DType, type Graph, type Node,
 } from '../ir/graph.js';
-import type { ParamValue, TypedShape } from '../ops/op.js';
+import { loweringContext, scratchName, type KernelArg, type ParamValue, type TypedShape } from '../ops/op.js';
 import { findOp } from '../ops/registry.js';
 import type { MemoryPlan } from '../plan/index.js';
 
@@ -91,46 +91,54 @@ export function lowerGraph(graph: Graph, plan: MemoryPlan, prefix: string, file:
     return w;
   };
 
+  const resolveArg = (node: Node, arg: KernelArg): CallArg => {
+    switch (arg.kind) {
+      case 'null': return arg;
+      case 'scratch': {
+        const offset = plan.offsets.get(scratchName(node));
+        if (offset === undefined) throw new Error(`internal: node '${node.name}' asks for scratch that its family did not size`);
+        return { kind: 'arena', offset, ctype: arg.ctype, writable: true };
+      }
+      case 'derived': {
+        const w = weightFor(arg.tensor, `derived:${arg.tensor.name}`);
+        return { kind: 'weight', symbol: w.symbol, ctype: w.ctype };
+      }
+      case 'weight': {
+        const w = weightFor(graph.initializers.get(arg.name)!, `init:${arg.name}`);
+        return { kind: 'weight', symbol: w.symbol, ctype: w.ctype };
+      }
+      case 'value': {
+        const offset = plan.offsets.get(arg.name);
+        if (offset === undefined) throw new Error(`internal: '${arg.name}' has no arena offset`);
+        return {
+          kind: 'arena', offset, ctype: ctypeOf(typed(arg.name).dtype, `'${arg.name}'`),
+          writable: node.outputs.includes(arg.name),
+        };
+      }
+    }
+  };
+
   const steps: LoweredStep[] = [];
   for (const node of graph.nodes) {
     const op = findOp(node)!;
     if (op.view) continue;
-    const inputs = node.inputs.map((n) => (n === '' ? undefined : typed(n)));
-    const outputs = node.outputs.map(typed);
-    const constants = node.inputs.map((n) => graph.initializers.get(n));
-    let call;
+    let lowered;
     try {
-      call = op.lower!({ node, inputs, outputs, constants, opset: graph.opsets[node.domain] ?? 1 });
+      lowered = op.lower!(loweringContext(graph, node));
     } catch (e) {
       if (e instanceof CompileError) throw new CompileError(`${file}: ${e.message}`, e.exitCode, { ...e.details, file });
       throw e;
     }
-    const args: CallArg[] = call.args.map((arg) => {
-      switch (arg.kind) {
-        case 'null': return arg;
-        case 'derived': {
-          const w = weightFor(arg.tensor, `derived:${arg.tensor.name}`);
-          return { kind: 'weight', symbol: w.symbol, ctype: w.ctype };
-        }
-        case 'weight': {
-          const w = weightFor(graph.initializers.get(arg.name)!, `init:${arg.name}`);
-          return { kind: 'weight', symbol: w.symbol, ctype: w.ctype };
-        }
-        case 'value': {
-          const offset = plan.offsets.get(arg.name);
-          if (offset === undefined) throw new Error(`internal: '${arg.name}' has no arena offset`);
-          return {
-            kind: 'arena', offset, ctype: ctypeOf(typed(arg.name).dtype, `'${arg.name}'`),
-            writable: node.outputs.includes(arg.name),
-          };
-        }
-      }
-    });
-    const out = io(node.outputs[0]);
-    steps.push({
-      node: node.name, opType: node.opType, kernel: call.kernel, paramsType: call.paramsType,
-      params: call.params, args, macs: call.macs, output: out,
-    });
+    // Several calls run in order (Concat: one per input; Split: one per output); none is fine.
+    for (const call of Array.isArray(lowered) ? lowered : [lowered]) {
+      const args: CallArg[] = call.args.map((arg) => resolveArg(node, arg));
+      const written = call.args.filter((a) => a.kind === 'value' && node.outputs.includes(a.name)).at(-1);
+      steps.push({
+        node: node.name, opType: node.opType, kernel: call.kernel, paramsType: call.paramsType,
+        params: call.params, args, macs: call.macs,
+        output: io(written?.kind === 'value' ? written.name : node.outputs[0]),
+      });
+    }
   }
   return {
     prefix,

@@ -1,7 +1,7 @@
 // The contract every operator family file fulfils: its shape rule and its lowering to a
 // runtime kernel. Stages find operators through ops/registry.ts, never by importing a family.
 import {
-  CompileError, type AttrValue, type ConstTensor, type DType, type Node, type ValueInfo,
+  CompileError, type AttrValue, type ConstTensor, type DType, type Graph, type Node, type ValueInfo,
 } from '../ir/graph.js';
 
 export interface TypedShape {
@@ -31,7 +31,8 @@ export type KernelArg =
   | { kind: 'value'; name: string }           // a tensor computed at run time (arena)
   | { kind: 'weight'; name: string }          // an initializer of the graph (flash)
   | { kind: 'derived'; tensor: ConstTensor }  // constant data the lowering computed (flash)
-  | { kind: 'null'; ctype: string };
+  | { kind: 'null'; ctype: string }
+  | { kind: 'scratch'; ctype: string };      // the node's scratch buffer in the arena (scratchBytes)
 
 export interface KernelCall {
   node: string;
@@ -86,9 +87,30 @@ export interface OpFamily {
   foldsOnShapes?: boolean;
   /** Ops whose output is its first input's bytes under another shape: no kernel, no memory. */
   view?: boolean;
-  /** The kernel call that computes the node. Views have none. */
-  lower?(ctx: LowerContext): KernelCall;
+  /** The kernel calls that compute the node, run in order (Concat: one per input). Views have none. */
+  lower?(ctx: LowerContext): KernelCall | KernelCall[];
+  /** Bytes of working memory the kernel needs during its call; the planner places them in the arena. */
+  scratchBytes?(ctx: LowerContext): number;
 }
+
+/** The types, shapes and constants a node sees, as lowering (and planning its scratch) needs them. */
+export function loweringContext(graph: Graph, node: Node): LowerContext {
+  const typed = (name: string): TypedShape => {
+    const v = graph.values.get(name) ?? graph.initializers.get(name);
+    if (!v) throw new Error(`internal: no type for '${name}'`);
+    return { dtype: v.dtype, shape: v.shape as number[] };
+  };
+  return {
+    node,
+    inputs: node.inputs.map((n) => (n === '' ? undefined : typed(n))),
+    outputs: node.outputs.map((n) => (n === '' ? { dtype: 'float32', shape: [] } : typed(n))),
+    constants: node.inputs.map((n) => graph.initializers.get(n)),
+    opset: graph.opsets[node.domain] ?? 1,
+  };
+}
+
+/** The name under which the plan keeps a node's scratch buffer. */
+export const scratchName = (node: Node) => `${node.name}#scratch`;
 
 // ---- attribute readers shared by every family -------------------------------------------
 
@@ -178,11 +200,27 @@ export function normaliseAxis(node: Node, axis: number, rank: number): number {
 /** The fused activation a pass attached to this node, as a clamp range. */
 export const FUSED_ACTIVATION = 'onnx2mcu.activation';
 
-export function fusedClamp(node: Node): { act_min: ParamValue; act_max: ParamValue } {
+/** The fused activation's bounds (unbounded when there is none). */
+export function fusedBounds(node: Node): [number, number] {
   const a = node.attributes[FUSED_ACTIVATION];
-  const [lo, hi] = a?.kind === 'floats' ? a.value : [-Infinity, Infinity];
+  return a?.kind === 'floats' ? [a.value[0], a.value[1]] : [-Infinity, Infinity];
+}
+
+export function fusedClamp(node: Node): { act_min: ParamValue; act_max: ParamValue } {
+  const [lo, hi] = fusedBounds(node);
   return { act_min: { float: lo }, act_max: { float: hi } };
 }
+
+/** As o2m_activation_f32: with min > max (a Clip may say so) every value becomes max, as ONNX says. */
+export function clampValue(value: number, lo: number, hi: number): number {
+  let v = value;
+  if (v < lo) v = lo;
+  if (v > hi) v = hi;
+  return v;
+}
+
+/** The most axes a kernel's shape and stride tables hold: O2M_MAX_DIMS of runtime-c's onnx2mcu/dims.h. */
+export const O2M_MAX_DIMS = 6;
 
 /** Integer fields of a kernel's parameter struct, from plain numbers. */
 export function intParams(values: Record<string, number>): Record<string, ParamValue> {

@@ -1,10 +1,10 @@
 // Every operator family onnx2mcu implements. Adding an operator: one file, one line here.
-import { clampFamily } from './activation.js';
+import { clampFamily, families as activationFamilies } from './activation.js';
 import { batchNormFamily } from './batchnorm.js';
 import { convFamily } from './conv.js';
 import { constantFamily } from './constant.js';
 import { copyConstantFamily } from './copy.js';
-import { binaryFamily } from './elementwise.js';
+import { binaryFamily, families as elementwiseFamilies } from './elementwise.js';
 import { gemmFamily } from './gemm.js';
 import { matmulFamily } from './matmul.js';
 import type { OpFamily } from './op.js';
@@ -17,6 +17,7 @@ import { families as movementFamilies } from './movement.js';
 import { families as gatherFamilies } from './gather.js';
 import { families as resizeFamilies } from './resize.js';
 import { families as linalgFamilies } from './linalg.js';
+import { families as fusedFamilies } from './fused.js';
 import { averagePoolFamily, globalAveragePoolFamily, maxPoolFamily } from './pool.js';
 import { flattenFamily, identityFamily, reshapeFamily } from './reshape.js';
 import { softmaxFamily } from './softmax.js';
@@ -27,6 +28,8 @@ const FAMILIES: OpFamily[] = [
   binaryFamily, clampFamily, softmaxFamily, reshapeFamily, flattenFamily, batchNormFamily,
   copyConstantFamily, constantFamily, identityFamily,
   ...unaryFamilies,
+  ...activationFamilies,
+  ...elementwiseFamilies,
   ...whereFamilies,
   ...reduceFamilies,
   ...normalizationFamilies,
@@ -35,6 +38,7 @@ const FAMILIES: OpFamily[] = [
   ...gatherFamilies,
   ...resizeFamilies,
   ...linalgFamilies,
+  ...fusedFamilies,
 ];
 
 export const DEFAULT_OPSETS: [number, number] = [1, 17];

@@ -14,6 +14,8 @@ export function foldBatchNormIntoConv(graph: Graph): Graph {
 
   for (const bn of graph.nodes) {
     if (bn.opType !== 'BatchNormalization' || bn.domain !== '') continue;
+    // Training mode normalises with the batch's own statistics: nothing to fold.
+    if (bn.attributes.training_mode?.kind === 'int' && bn.attributes.training_mode.value === 1) continue;
     const conv = producers.get(bn.inputs[0]);
     if (!conv || conv.opType !== 'Conv' || !hasSingleInternalUse(graph, uses, bn.inputs[0])) continue;
     const weight = initializers.get(conv.inputs[1]);

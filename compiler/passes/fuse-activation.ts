@@ -21,6 +21,10 @@ export function fuseActivations(graph: Graph): Graph {
     if (!hasSingleInternalUse(graph, uses, act.inputs[0])) continue;
     const target = byName.get(producer.name)!;
     if (target.attributes[FUSED_ACTIVATION]) continue;
+    // Only float clamps fuse, and only with bounds known now (Clip from opset 11 may read them live).
+    if (graph.values.get(act.inputs[0])?.dtype !== 'float32') continue;
+    if (act.opType === 'Clip' && (graph.opsets[''] ?? 1) >= 11
+      && [1, 2].some((i) => act.inputs[i] && !graph.initializers.has(act.inputs[i]))) continue;
     const constants = act.inputs.map((name) => graph.initializers.get(name));
     const [lo, hi] = clampRange(act, constants, graph.opsets[''] ?? 1);
     target.attributes[FUSED_ACTIVATION] = { kind: 'floats', value: [lo, hi] };

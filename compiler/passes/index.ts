@@ -6,6 +6,7 @@ import { removeDeadNodes } from './dead-code.js';
 import { dropUnusedInitializers, foldBatchNormIntoConv } from './fold-batchnorm.js';
 import { freezeInputs } from './freeze-inputs.js';
 import { fuseActivations } from './fuse-activation.js';
+import { fusePatterns } from './fuse-patterns.js';
 import { removePassThroughs } from './identity.js';
 import { inferShapes } from './infer-shapes.js';
 import { sortTopologically } from './topological-order.js';
@@ -26,6 +27,7 @@ export function runPasses(graph: Graph, options: PassOptions): Graph {
   g = inferShapes(g, options.file, { fold: true }); // checks every node, folds what is constant
   g = removeDeadNodes(g); // folding can leave producers nobody reads
   g = materialiseConstantOutputs(g);
+  g = fusePatterns(g);
   g = foldBatchNormIntoConv(g);
   g = fuseActivations(g);
   g = dropUnusedInitializers(g);

@@ -28,6 +28,8 @@ function bytesOf(t: TypedShape): number {
 
 function shouldFold(family: OpFamily, inputs: (ConstTensor | undefined)[], outputs: TypedShape[]): boolean {
   if (!family.lower) return true; // the op has no kernel: folding is the only way to run it
+  // float16 has no run-time type: a Cast from a float16 weight can only happen now.
+  if (inputs.some((t) => t?.dtype === 'float16') || outputs.some((t) => t.dtype === 'float16')) return true;
   const inputBytes = inputs.reduce((s, t) => s + (t ? bytesOf({ dtype: t.dtype, shape: t.shape }) : 0), 0);
   return outputs.reduce((s, t) => s + bytesOf(t), 0) <= Math.max(FOLD_GROWTH_LIMIT_BYTES, inputBytes);
 }

@@ -1,5 +1,6 @@
 // Buffers and their lifetimes over the schedule: the input of every placement strategy.
 import { DTYPE_BYTES, elementCount, isStaticShape, type Graph } from '../ir/graph.js';
+import { loweringContext, scratchName } from '../ops/op.js';
 import { findOp } from '../ops/registry.js';
 
 export const ARENA_ALIGNMENT = 16;
@@ -47,6 +48,13 @@ export function bufferLifetimes(graph: Graph): Buffer[] {
       return;
     }
     for (const output of node.outputs) if (output !== '') add(output, step);
+    const op = findOp(node);
+    const scratch = op?.scratchBytes?.(loweringContext(graph, node)) ?? 0;
+    if (scratch > 0) {
+      const name = scratchName(node);
+      buffers.set(name, { name, bytes: alignUp(scratch), first: step, last: step, views: [] });
+      owner.set(name, name);
+    }
   });
   // Outputs are read by the caller after the last step.
   for (const output of graph.outputs) touch(output.name, steps);

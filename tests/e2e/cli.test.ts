@@ -42,17 +42,17 @@ describe('onnx2mcu command line', () => {
     writeFileSync(model, buildModel({
       inputs: [{ name: 'x', dtype: 'float32', shape: [4] }],
       outputs: [{ name: 'y', dtype: 'float32' }],
-      nodes: [{ op: 'Relu', inputs: ['x'], outputs: ['r'] }, { op: 'Sin', name: 'the_sine', inputs: ['r'], outputs: ['y'] }],
+      nodes: [{ op: 'Relu', inputs: ['x'], outputs: ['r'] }, { op: 'Unique', name: 'the_unique', inputs: ['r'], outputs: ['y'] }],
     }));
     const r = cli(['compile', model, '-o', join(dir, 'out')]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain('the_sine');
-    expect(r.stderr).toContain('Sin');
+    expect(r.stderr).toContain('the_unique');
+    expect(r.stderr).toContain('Unique');
     expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
     expect(existsSync(join(dir, 'out'))).toBe(false);
     const inspect = cli(['inspect', model]);
     expect(inspect.code).toBe(2);
-    expect(inspect.stdout).toContain('the_sine (Sin)');
+    expect(inspect.stdout).toContain('the_unique (Unique)');
   });
 
   it('names a missing model file with exit 2', () => {
@@ -129,4 +129,35 @@ describe('onnx2mcu command line', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(Array.from(readTensorFile(join(dir, 'res', 'out_put_0.npy')).data as Float32Array)).toEqual([1, 0, 3]);
   });
+
+  it('freezes a shape operand given as an input, and says why it is needed without it', () => {
+    const dir = scratchDir('freeze');
+    const model = join(dir, 'm.onnx');
+    writeFileSync(model, buildModel({
+      inputs: [{ name: 'x', dtype: 'float32', shape: [2, 6] }, { name: 'shape', dtype: 'int64', shape: [2] }],
+      outputs: [{ name: 'y', dtype: 'float32' }],
+      nodes: [{ op: 'Reshape', inputs: ['x', 'shape'], outputs: ['y'] }],
+    }));
+    const refused = cli(['compile', model, '-o', join(dir, 'a')]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/Reshape.*must be a constant/);
+    // numpy.save(np.array([3, 4], dtype='<i8')), byte for byte.
+    writeFileSync(join(dir, 'shape.npy'), Buffer.from(
+      '934e554d5059010076007b276465736372273a20273c6938272c2027666f727472616e5f6f72646572273a2046616c73652c20277368617065273a2028322c292c207d'
+      + '20'.repeat(60) + '0a03000000000000000400000000000000', 'hex'));
+    const ok = cli(['compile', model, '-o', join(dir, 'b'), '--freeze', `shape=${join(dir, 'shape.npy')}`, '--json']);
+    expect(ok.code, ok.stderr).toBe(0);
+    const manifest = JSON.parse(ok.stdout);
+    expect(manifest.inputs.map((i: { name: string }) => i.name)).toEqual(['x']);
+    expect(manifest.outputs[0].shape).toEqual([3, 4]);
+  });
+
+  it('lists the supported operators with their opsets and element types', () => {
+    const ops = JSON.parse(cli(['ops', '--json']).stdout) as { opType: string; opsets: number[]; dtypes: string[] }[];
+    const conv = ops.find((o) => o.opType === 'Conv')!;
+    expect(conv.dtypes).toContain('float32');
+    expect(conv.opsets[0]).toBe(1);
+    expect(ops.some((o) => o.opType === 'CopyConstant')).toBe(false); // internal ops stay hidden
+  });
 });
+

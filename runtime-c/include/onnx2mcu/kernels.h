@@ -6,6 +6,7 @@
 #include "onnx2mcu/kernels_copy.h"
 #include "onnx2mcu/kernels_elementwise.h"
 #include "onnx2mcu/kernels_f32.h"
+#include "onnx2mcu/kernels_fused.h"
 #include "onnx2mcu/kernels_gather.h"
 #include "onnx2mcu/kernels_movement.h"
 #include "onnx2mcu/kernels_reduce.h"
