@@ -3,42 +3,21 @@
 // so each case picks the attributes and dtypes where an implementation is easiest to get wrong:
 // ties, negative axes, integer wrap-around, opset-dependent defaults, optional inputs/outputs.
 import { describe, expect, it } from 'vitest';
-import type { ConstTensor, DType } from '../../compiler/ir/graph.js';
-import { importModel } from '../../compiler/onnx/import.js';
-import { findOp } from '../../compiler/ops/registry.js';
-import { buildModel, type AttrSpec } from '../helpers/onnx-builder.js';
+import type { ConstTensor } from '../../compiler/ir/graph.js';
 import { runOrt } from '../helpers/ort.js';
 import { compareClose, compileBuildRun } from '../helpers/pipeline.js';
-import { mulberry32, randomFloat32, randomInts } from '../helpers/random.js';
+import { mulberry32 } from '../helpers/random.js';
+import { caseModel, evaluateNode, expectClose, floats as floatsInRange, ints, product, randomInt, type OpCase } from '../helpers/op-cases.js';
 
-interface Case {
-  name: string;
-  op: string;
-  opset?: number;
-  attrs?: Record<string, AttrSpec>;
-  /** The node's inputs in order; undefined leaves an optional input out. */
-  inputs: (ConstTensor | undefined)[];
-  /** Output dtypes; '' leaves an optional output out. */
-  outputs: (DType | '')[];
-}
+/** Reductions are checked on a wider range than the shared default. */
+const floats = (name: string, shape: number[], seed: number, dtype: 'float32' | 'float64' = 'float32', lo = -2, hi = 2) =>
+  floatsInRange(name, shape, seed, dtype, lo, hi);
 
-const product = (s: number[]) => s.reduce((a, b) => a * b, 1);
+type Case = OpCase;
 
-function floats(name: string, shape: number[], seed: number, dtype: 'float32' | 'float64' = 'float32', lo = -2, hi = 2): ConstTensor {
-  const values = randomFloat32(product(shape), seed, lo, hi);
-  return { name, dtype, shape, data: dtype === 'float32' ? values : Float64Array.from(values) };
-}
 
-function ints(name: string, dtype: DType, shape: number[], values: number[]): ConstTensor {
-  const data = dtype === 'int64' ? BigInt64Array.from(values.map(BigInt))
-    : dtype === 'uint64' ? BigUint64Array.from(values.map(BigInt))
-      : { int8: Int8Array, int16: Int16Array, int32: Int32Array, uint8: Uint8Array, uint16: Uint16Array, uint32: Uint32Array }[dtype as 'int8']!.from(values);
-  return { name, dtype, shape, data };
-}
 
-/** Random integers in [lo, hi] with many repeats, so that ties happen. */
-const randomInt = (name: string, dtype: DType, shape: number[], seed: number, lo: number, hi: number) =>
-  ints(name, dtype, shape, randomInts(product(shape), seed, lo, hi));
+
 
 const axes = (values: number[]) => ints('axes', 'int64', [values.length], values);
 
@@ -106,49 +85,11 @@ const CASES: Case[] = [
   { name: 'SoftmaxCrossEntropyLoss weights, ignore_index, sum', op: 'SoftmaxCrossEntropyLoss', attrs: { reduction: 'sum', ignore_index: 0 }, inputs: [floats('x', [4, 3], 99), randomInt('t', 'int64', [4], 100, 0, 2), floats('w', [3], 101, 'float32', 0.1, 1)], outputs: ['float32'] },
 ];
 
-/** The family's inferShapes and evaluate on one node, every input a constant. */
-function evaluateNode(model: Uint8Array, inputs: (ConstTensor | undefined)[]): ConstTensor[] {
-  const graph = importModel(model);
-  const node = graph.nodes[0];
-  const family = findOp(node)!;
-  const opset = graph.opsets[''];
-  const typed = inputs.map((t) => (t ? { dtype: t.dtype, shape: t.shape } : undefined));
-  const outputs = family.inferShapes({ node, inputs: typed, constants: inputs, opset });
-  return family.evaluate!({ node, inputs, inputTypes: typed, outputs, opset });
-}
 
-function expectClose(got: ConstTensor, want: ConstTensor, label: string): void {
-  expect(got.dtype, label).toBe(want.dtype);
-  expect(got.shape, label).toEqual(want.shape);
-  const isFloat = want.dtype === 'float32' || want.dtype === 'float64';
-  for (let i = 0; i < want.data.length; i++) {
-    const g = got.data[i] as number | bigint;
-    const w = want.data[i] as number | bigint;
-    if (isFloat) {
-      const ok = Number(g) === Number(w) || Math.abs(Number(g) - Number(w)) <= 1e-6 + 1e-4 * Math.abs(Number(w));
-      if (!ok) expect.fail(`${label} element ${i}: evaluate gives ${g}, ONNX Runtime ${w}`);
-    } else if (g !== w) {
-      expect.fail(`${label} element ${i}: evaluate gives ${g}, ONNX Runtime ${w}`);
-    }
-  }
-}
 
 /** Inputs the ops require at compile time: initializers in the compiled model. */
 const COMPILE_TIME_INPUTS = new Set(['axes', 'axis', 'k']);
 
-/** The case as a one-node model; `constants` become initializers rather than graph inputs. */
-function caseModel(c: Case, constants: Set<string> = new Set()): { model: Uint8Array; outputNames: string[] } {
-  const present = c.inputs.filter((t): t is ConstTensor => t !== undefined);
-  const outputNames = c.outputs.map((d, i) => (d === '' ? '' : `y${i}`));
-  const model = buildModel({
-    opset: c.opset ?? 13,
-    inputs: present.filter((t) => !constants.has(t.name)).map((t) => ({ name: t.name, dtype: t.dtype, shape: t.shape })),
-    initializers: present.filter((t) => constants.has(t.name)).map((t) => ({ name: t.name, dtype: t.dtype, shape: t.shape, data: t.data as ArrayLike<number> })),
-    outputs: c.outputs.flatMap((d, i) => (d === '' ? [] : [{ name: `y${i}`, dtype: d }])),
-    nodes: [{ op: c.op, inputs: c.inputs.map((t) => t?.name ?? ''), outputs: outputNames, attrs: c.attrs }],
-  });
-  return { model, outputNames };
-}
 
 describe('reduction, normalisation, softmax and loss references against ONNX Runtime', () => {
   for (const c of CASES) {
@@ -158,7 +99,7 @@ describe('reduction, normalisation, softmax and loss references against ONNX Run
       const want = await runOrt(model, feeds);
       const got = evaluateNode(model, c.inputs);
       outputNames.forEach((name, i) => {
-        if (name !== '') expectClose(got[i], want[name], `${c.name}, output ${i}`);
+        if (name !== '') expectClose(got[i], want[name], `${c.name}, output ${i}`, 1e-6);
       });
     });
   }
