@@ -2,12 +2,12 @@
 // output_shape and auto_pad. The kernel gathers: each output sums the inputs whose scattered
 // window covers it, so nothing is accumulated in place and no scratch buffer is needed.
 import { elementCount, type ConstTensor, type Node } from '../ir/graph.js';
-import { clampValue, fusedBounds } from './op.js';
 import {
-  attrInt, attrInts, fusedClamp, inputArg, intParams, nodeError, outputArg, requireFloat32, requireInput,
+  attrInt, attrInts, clampValue, fusedBounds, nodeError, requireFloat32, requireInput,
   type EvalContext, type KernelCall, type LowerContext, type OpFamily, type ShapeContext, type TypedShape,
 } from './op.js';
 import { readAutoPad, volumeWindow, type WindowGeometry } from './sliding-window.js';
+import { convArgs, volumeConvParams } from './conv.js';
 
 function transposeShapes(ctx: { node: Node; inputs: (TypedShape | undefined)[] }) {
   const { node } = ctx;
@@ -165,21 +165,9 @@ export const convTransposeFamily: OpFamily = {
       kernel: 'o2m_conv_transpose_f32',
       paramsType: 'o2m_conv_transpose_f32_params',
       params: {
-        ...intParams({ batch, in_c: inC, out_c: outC, groups: group }),
-        in_size: { ints: v.spatialIn },
-        out_size: { ints: v.spatialOut },
-        kernel: { ints: v.kernel },
-        strides: { ints: v.strides },
-        pads_begin: { ints: v.padsBegin },
-        dilations: { ints: v.dilations },
-        ...fusedClamp(ctx.node),
+        ...volumeConvParams(ctx, { batch, in_c: inC, out_c: outC, groups: group }, v),
       },
-      args: [
-        inputArg(ctx, 0),
-        inputArg(ctx, 1),
-        ctx.node.inputs[2] ? inputArg(ctx, 2) : { kind: 'null', ctype: 'float' },
-        outputArg(ctx),
-      ],
+      args: convArgs(ctx),
       // Every input element meets every tap once: the products a scatter would compute.
       macs: batch * inC * elementCount(geo.spatialIn) * (outC / group) * elementCount(geo.kernel),
     };

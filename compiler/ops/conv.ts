@@ -3,9 +3,9 @@
 import { elementCount, type ConstTensor, type Node } from '../ir/graph.js';
 import {
   attrInt, attrInts, fusedClamp, inputArg, intParams, nodeError, outputArg, requireFloat32, requireInput,
-  type EvalContext, type KernelCall, type LowerContext, type OpFamily, type ShapeContext, type TypedShape,
+  type EvalContext, type KernelArg, type KernelCall, type LowerContext, type OpFamily, type ParamValue,
+  type ShapeContext, type TypedShape, clampValue, fusedBounds,
 } from './op.js';
-import { clampValue, fusedBounds } from './op.js';
 import { planeWindow, validTaps, volumeWindow, windowGeometry, type WindowGeometry } from './sliding-window.js';
 
 function convShapes(ctx: { node: Node; inputs: (TypedShape | undefined)[] }) {
@@ -103,14 +103,33 @@ function lowerConv2d(ctx: LowerContext, batch: number, inC: number, outC: number
       }),
       ...fusedClamp(ctx.node),
     },
-    args: [
-      inputArg(ctx, 0),
-      inputArg(ctx, 1),
-      ctx.node.inputs[2] ? inputArg(ctx, 2) : { kind: 'null', ctype: 'float' },
-      outputArg(ctx),
-    ],
+    args: convArgs(ctx),
     macs: batch * outC * w.out_h * w.out_w * (inC / group) * w.k_h * w.k_w,
   };
+}
+
+/** The parameters the 3-D convolution kernels share (Conv and ConvTranspose). */
+export function volumeConvParams(ctx: LowerContext, channels: Record<string, number>, geo: WindowGeometry): Record<string, ParamValue> {
+  return {
+    ...intParams(channels),
+    in_size: { ints: geo.spatialIn },
+    out_size: { ints: geo.spatialOut },
+    kernel: { ints: geo.kernel },
+    strides: { ints: geo.strides },
+    pads_begin: { ints: geo.padsBegin },
+    dilations: { ints: geo.dilations },
+    ...fusedClamp(ctx.node),
+  };
+}
+
+/** Input, weights, the optional bias and the output, as every convolution kernel takes them. */
+export function convArgs(ctx: LowerContext): KernelArg[] {
+  return [
+    inputArg(ctx, 0),
+    inputArg(ctx, 1),
+    ctx.node.inputs[2] ? inputArg(ctx, 2) : { kind: 'null', ctype: 'float' },
+    outputArg(ctx),
+  ];
 }
 
 function lowerConv3d(ctx: LowerContext, batch: number, inC: number, outC: number, group: number, geo: WindowGeometry): KernelCall {
@@ -120,21 +139,9 @@ function lowerConv3d(ctx: LowerContext, batch: number, inC: number, outC: number
     kernel: 'o2m_conv3d_f32',
     paramsType: 'o2m_conv3d_f32_params',
     params: {
-      ...intParams({ batch, in_c: inC, out_c: outC, groups: group }),
-      in_size: { ints: geo.spatialIn },
-      out_size: { ints: geo.spatialOut },
-      kernel: { ints: geo.kernel },
-      strides: { ints: geo.strides },
-      pads_begin: { ints: geo.padsBegin },
-      dilations: { ints: geo.dilations },
-      ...fusedClamp(ctx.node),
+      ...volumeConvParams(ctx, { batch, in_c: inC, out_c: outC, groups: group }, geo),
     },
-    args: [
-      inputArg(ctx, 0),
-      inputArg(ctx, 1),
-      ctx.node.inputs[2] ? inputArg(ctx, 2) : { kind: 'null', ctype: 'float' },
-      outputArg(ctx),
-    ],
+    args: convArgs(ctx),
     macs: batch * outC * elementCount(geo.spatialOut) * (inC / group) * elementCount(geo.kernel),
   };
 }
