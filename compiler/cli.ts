@@ -6,7 +6,7 @@ import { Command, CommanderError } from 'commander';
 import { DEFAULT_BOARD, listBoards, loadBoard, loadBoardFile, type Board } from './boards/index.js';
 import { buildModel } from './build/index.js';
 import { GENERATOR } from './codegen/index.js';
-import { compileModel, readManifest } from './compile.js';
+import { compileModel, readManifest, type Int8Options } from './compile.js';
 import { inspectModel, formatInspection } from './inspect.js';
 import { CompileError, formatShape, type ConstTensor } from './ir/graph.js';
 import { supportedOps } from './ops/registry.js';
@@ -70,6 +70,27 @@ function summarise(t: ConstTensor): string {
   return `${t.dtype} ${formatShape(t.shape)}: ${shown}${values.length > 10 ? ' ...' : ''}  (argmax ${argmax})`;
 }
 
+function int8Options(o: { quantize: string; calibration?: string; calibrationMethod: string; keepFloat: string[] }): Int8Options | undefined {
+  if (o.quantize === 'none') {
+    if (o.calibration || o.keepFloat.length) throw new CompileError('--calibration and --keep-float need --quantize int8');
+    return undefined;
+  }
+  if (o.quantize !== 'int8') throw new CompileError(`--quantize ${o.quantize}: expected none or int8`);
+  if (!o.calibration) {
+    throw new CompileError('--quantize int8 needs --calibration <samples> (a .npy of samples or a folder); '
+      + '--calibration random quantizes with guessed ranges');
+  }
+  if (o.calibrationMethod !== 'minmax' && o.calibrationMethod !== 'percentile') {
+    throw new CompileError(`--calibration-method ${o.calibrationMethod}: expected minmax or percentile`);
+  }
+  return {
+    calibration: o.calibration,
+    method: o.calibrationMethod,
+    keepFloat: o.keepFloat.flatMap((k) => k.split(',')).map((k) => k.trim()).filter(Boolean),
+    warn: (message) => process.stderr.write(`${message}\n`),
+  };
+}
+
 export function makeProgram(): Command {
   const program = new Command('onnx2mcu')
     .description('Compile ONNX models to C for microcontrollers, build the firmware and run it under QEMU')
@@ -83,22 +104,30 @@ export function makeProgram(): Command {
     .requiredOption('-o, --output <dir>', 'folder to write (replaced if it exists)')
     .option('--board <id>', `target board (see 'onnx2mcu boards')`)
     .option('--board-file <file>', 'a board description of your own (JSON)')
-    .option('--quantize <mode>', 'none (float32); int8 is not implemented yet', 'none')
+    .option('--quantize <mode>', 'none (float32) or int8', 'none')
+    .option('--calibration <data>', 'int8: samples to calibrate ranges on (.npy, or a folder), or "random" to guess')
+    .option('--calibration-method <method>', 'int8: minmax or percentile', 'minmax')
+    .option('--keep-float <nodes>', 'int8: node names or op types to keep in float (comma-separated, repeatable)', collect, [])
     .option('--shape <input=dims>', 'bind an input with symbolic dimensions, e.g. input=1x3x32x32', collect, [])
     .option('--name <prefix>', 'C symbol prefix, so several models link into one firmware', 'model')
     .option('--freeze <input=file>', 'fix an input at compile time (.npy or .pb); it becomes a constant', collect, [])
     .option('--json', 'print a machine-readable summary')
     .action((model: string, o) => {
-      if (o.quantize !== 'none') throw new CompileError(`--quantize ${o.quantize} is not supported yet (only none)`);
       const { manifest } = compileModel({
         modelPath: model, outDir: o.output, board: boardFrom(o), prefix: o.name, shapes: shapesFrom(o.shape),
-        frozen: frozenInputs(o.freeze),
+        frozen: frozenInputs(o.freeze), int8: int8Options(o),
       });
+      const fallbacks = manifest.quantization?.floatNodes ?? [];
       print(o.json, { output: o.output, ...manifest }, [
         `compiled ${model} for ${manifest.board.id} into ${o.output}`,
         `  layers   ${manifest.layers.length} kernels, ${manifest.macs.toLocaleString('en')} MACs`,
         `  weights  ${manifest.weightsBytes.toLocaleString('en')} bytes (flash)`,
         `  arena    ${manifest.arenaBytes.toLocaleString('en')} bytes (RAM; lower bound ${manifest.lowerBoundBytes.toLocaleString('en')})`,
+        ...(manifest.quantization ? [
+          `  int8     calibrated on ${manifest.quantization.calibration.samples} samples (${manifest.quantization.calibration.method}); `
+          + `${fallbacks.length === 0 ? 'every node runs in int8' : `${fallbacks.length} node(s) stay float:`}`,
+          ...fallbacks.map((f) => `           ${f.node} (${f.opType}): ${f.reason}`),
+        ] : []),
       ].join('\n'));
     });
 

@@ -12,6 +12,20 @@ import { readUserFile } from './read-user-file.js';
 import { findOp } from './ops/registry.js';
 import { runPasses } from './passes/index.js';
 import { planMemory, type MemoryPlan } from './plan/index.js';
+import { calibrate, type CalibrationMethod } from './quantize/calibrate.js';
+import { quantizeGraph, type FloatNode } from './quantize/quantize-graph.js';
+import { loadDataset, type Sample } from './tensor-files/dataset.js';
+
+/** int8 quantisation settings (--quantize int8). */
+export interface Int8Options {
+  /** A data set path (DESIGN.md §3 layouts), or 'random' for guessed ranges. */
+  calibration: string;
+  method?: CalibrationMethod;
+  /** Node names or op types kept in float. */
+  keepFloat?: string[];
+  /** Where warnings go (the CLI's stderr). */
+  warn?: (message: string) => void;
+}
 
 export interface CompileOptions {
   modelPath: string;
@@ -21,6 +35,8 @@ export interface CompileOptions {
   shapes: Map<string, number[]>;
   /** Inputs fixed at compile time (--freeze). */
   frozen?: Map<string, ConstTensor>;
+  /** Absent: a float32 model. */
+  int8?: Int8Options;
 }
 
 /** What compile leaves in onnx2mcu.json for the build and run stages (and the report). */
@@ -34,6 +50,13 @@ export interface Manifest {
   planner: string;
   weightsBytes: number;
   macs: number;
+  /** How the model was quantized; absent for a float32 compile. */
+  quantization?: {
+    mode: 'int8';
+    calibration: { source: string; samples: number; method: CalibrationMethod };
+    /** Nodes that stayed float in the int8 model, with the reason. */
+    floatNodes: FloatNode[];
+  };
   inputs: LoweredModel['inputs'];
   outputs: LoweredModel['outputs'];
   layers: { node: string; opType: string; kernel: string; macs: number; shape: number[]; dtype: string; offset: number; bytes: number }[];
@@ -72,12 +95,52 @@ export interface Compiled {
   manifest: Manifest;
 }
 
+/** How many random samples stand in for calibration data under --calibration random. */
+const RANDOM_CALIBRATION_SAMPLES = 8;
+
+/** Standard normal samples (seeded), for --calibration random: a guess, said to be one. */
+function randomSamples(graph: Graph): Sample[] {
+  let state = 0x9e3779b9;
+  const uniform = () => {
+    state = (Math.imul(state ^ (state >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0;
+    return (state + 0.5) / 4294967296;
+  };
+  const normal = () => Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform());
+  return Array.from({ length: RANDOM_CALIBRATION_SAMPLES }, () => new Map(graph.inputs.map((input) => {
+    if (input.dtype !== 'float32') {
+      throw new CompileError(`--calibration random: input '${input.name}' is ${input.dtype}; random data is only guessed for float32 inputs, give real samples`);
+    }
+    const shape = input.shape as number[];
+    const data = Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, normal);
+    return [input.name, { name: input.name, dtype: 'float32' as const, shape, data }];
+  })));
+}
+
+function quantize(graph: Graph, file: string, int8: Int8Options): { graph: Graph; info: NonNullable<Manifest['quantization']> } {
+  const method = int8.method ?? 'minmax';
+  let samples: Sample[];
+  if (int8.calibration === 'random') {
+    int8.warn?.(`warning: --calibration random: the int8 ranges of ${file} are guesses from random inputs; give real samples for a model you will deploy`);
+    samples = randomSamples(graph);
+  } else {
+    samples = loadDataset(int8.calibration, graph.inputs);
+  }
+  const ranges = calibrate(graph, samples, method);
+  const quantized = quantizeGraph(graph, { file, ranges, keepFloat: int8.keepFloat });
+  return {
+    graph: quantized.graph,
+    info: { mode: 'int8', calibration: { source: int8.calibration, samples: samples.length, method }, floatNodes: quantized.floatNodes },
+  };
+}
+
 /** Everything compile computes, without writing a file. */
 export function compileInMemory(options: Omit<CompileOptions, 'outDir'>): Compiled {
   const file = options.modelPath;
   const { bytes, graph: imported } = loadModelFile(file);
   checkSupported(imported, file);
-  const graph = runPasses(imported, { file, shapes: options.shapes, frozen: options.frozen });
+  let graph = runPasses(imported, { file, shapes: options.shapes, frozen: options.frozen });
+  let quantization: Manifest['quantization'];
+  if (options.int8) ({ graph, info: quantization } = quantize(graph, file, options.int8));
   const plan = planMemory(graph);
   const lowered = lowerGraph(graph, plan, validatePrefix(options.prefix), file);
   const manifest: Manifest = {
@@ -90,6 +153,7 @@ export function compileInMemory(options: Omit<CompileOptions, 'outDir'>): Compil
     planner: plan.strategy,
     weightsBytes: lowered.weights.reduce((sum, w) => sum + w.bytes, 0),
     macs: lowered.steps.reduce((sum, s) => sum + s.macs, 0),
+    ...(quantization ? { quantization } : {}),
     inputs: lowered.inputs,
     outputs: lowered.outputs,
     layers: lowered.steps.map((s) => ({

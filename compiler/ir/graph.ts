@@ -67,6 +67,18 @@ export interface Graph {
   values: Map<string, ValueInfo>;
   /** Opset version per domain ('' = default ONNX domain). */
   opsets: Record<string, number>;
+  /** How each integer tensor of a quantized graph maps to reals (absent in a float graph). */
+  quantization?: Map<string, Quantization>;
+}
+
+/**
+ * real = scale × (q − zeroPoint). One scale and zero point for the whole tensor, or one per
+ * slice along `axis` (per-channel weights, whose zero points are all 0).
+ */
+export interface Quantization {
+  scales: number[];
+  zeroPoints: number[];
+  axis?: number;
 }
 
 export const DTYPE_BYTES: Record<DType, number> = {

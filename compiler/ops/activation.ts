@@ -46,6 +46,8 @@ export const clampFamily: OpFamily = {
   opTypes: ['Relu', 'Clip'],
   opsets: [1, 17],
   dtypes: NUMERIC_DTYPES,
+  // Mostly fused into the producer's clamp; one that stands alone becomes a table.
+  int8: { output: 'table' },
 
   inferShapes(ctx: ShapeContext) {
     requireDtypes(ctx, NUMERIC_DTYPES, 0);
@@ -218,6 +220,7 @@ function activationFamily(fn: ActivationFunction): OpFamily {
     opTypes: [fn.opType],
     opsets: fn.opsets,
     dtypes: ['float32'],
+    int8: { output: 'table' },
 
     inferShapes(ctx) {
       requireDtypes(ctx, ['float32'], 0);

@@ -6,6 +6,7 @@ import {
   type EvalContext, type KernelArg, type KernelCall, type LowerContext, type OpFamily, type ParamValue,
   type ShapeContext, type TypedShape, clampValue, fusedBounds,
 } from './op.js';
+import { int8ActivationClamp, isQuantizedNode, perTensor, quantizationOf, requantizationArgs } from './int8-lowering.js';
 import { planeWindow, validTaps, volumeWindow, windowGeometry, type WindowGeometry } from './sliding-window.js';
 
 function convShapes(ctx: { node: Node; inputs: (TypedShape | undefined)[] }) {
@@ -88,6 +89,44 @@ function evaluateConv(ctx: EvalContext): ConstTensor[] {
   return [{ name: ctx.node.outputs[0], dtype: 'float32', shape: ctx.outputs[0].shape, data: out }];
 }
 
+/** The geometry fields the 2-D kernels (float and int8) share. */
+function conv2dGeometryParams(batch: number, inC: number, outC: number, group: number, geo: WindowGeometry): Record<string, ParamValue> {
+  const w = planeWindow(geo);
+  return intParams({
+    batch, in_c: inC, in_h: w.in_h, in_w: w.in_w, out_c: outC, out_h: w.out_h, out_w: w.out_w,
+    k_h: w.k_h, k_w: w.k_w, stride_h: w.stride_h, stride_w: w.stride_w,
+    pad_top: w.pad_top, pad_left: w.pad_left, dil_h: w.dil_h, dil_w: w.dil_w, groups: group,
+  });
+}
+
+/** int8: per-channel weights, the int32 bias at input × weight scale, one requantisation per output channel. */
+function lowerConv2dInt8(ctx: LowerContext, batch: number, inC: number, outC: number, group: number, geo: WindowGeometry): KernelCall {
+  const input = perTensor(quantizationOf(ctx, 0));
+  const weights = quantizationOf(ctx, 1);
+  const outputQ = quantizationOf(ctx, { output: 0 });
+  const output = perTensor(outputQ);
+  const w = planeWindow(geo);
+  return {
+    node: ctx.node.name,
+    opType: 'Conv',
+    kernel: 'o2m_conv2d_i8',
+    paramsType: 'o2m_conv2d_i8_params',
+    params: {
+      ...conv2dGeometryParams(batch, inC, outC, group, geo),
+      input_offset: { int: -input.zeroPoint },
+      output_offset: { int: output.zeroPoint },
+      ...int8ActivationClamp(ctx, outputQ),
+    },
+    args: [
+      inputArg(ctx, 0), inputArg(ctx, 1),
+      ctx.node.inputs[2] ? inputArg(ctx, 2) : { kind: 'null', ctype: 'int32_t' },
+      ...requantizationArgs(ctx, Array.from({ length: outC }, (_, c) => input.scale * weights.scales[c] / output.scale)),
+      outputArg(ctx),
+    ],
+    macs: batch * outC * w.out_h * w.out_w * (inC / group) * w.k_h * w.k_w,
+  };
+}
+
 function lowerConv2d(ctx: LowerContext, batch: number, inC: number, outC: number, group: number, geo: WindowGeometry): KernelCall {
   const w = planeWindow(geo);
   return {
@@ -96,11 +135,7 @@ function lowerConv2d(ctx: LowerContext, batch: number, inC: number, outC: number
     kernel: 'o2m_conv2d_f32',
     paramsType: 'o2m_conv2d_f32_params',
     params: {
-      ...intParams({
-        batch, in_c: inC, in_h: w.in_h, in_w: w.in_w, out_c: outC, out_h: w.out_h, out_w: w.out_w,
-        k_h: w.k_h, k_w: w.k_w, stride_h: w.stride_h, stride_w: w.stride_w,
-        pad_top: w.pad_top, pad_left: w.pad_left, dil_h: w.dil_h, dil_w: w.dil_w, groups: group,
-      }),
+      ...conv2dGeometryParams(batch, inC, outC, group, geo),
       ...fusedClamp(ctx.node),
     },
     args: convArgs(ctx),
@@ -163,8 +198,15 @@ export const convFamily: OpFamily = {
 
   evaluate: evaluateConv,
 
+  int8: {
+    output: 'calibrated',
+    refuses: (ctx) => (requireInput(ctx, 0).shape.length === 5 ? '3-D convolutions have no int8 kernel' : undefined),
+    weights: () => ({ input: 1, axis: 0, bias: 2 }),
+  },
+
   lower(ctx: LowerContext): KernelCall {
     const { batch, inC, outC, group, geo, rank } = convShapes(ctx);
+    if (isQuantizedNode(ctx)) return lowerConv2dInt8(ctx, batch, inC, outC, group, geo);
     return rank === 5
       ? lowerConv3d(ctx, batch, inC, outC, group, geo)
       : lowerConv2d(ctx, batch, inC, outC, group, geo);

@@ -61,6 +61,7 @@ export const rmsNormFamily: OpFamily = {
 export const geluFamily: OpFamily = {
   opTypes: ['Gelu'],
   domain: FUSED_DOMAIN,
+  int8: { output: 'table' },
   inferShapes(ctx) {
     requireFloat32(ctx, 0);
     return [{ ...requireInput(ctx, 0) }];

@@ -1,6 +1,8 @@
 // Gemm: Y = alpha * A' B' + beta * C, the fully connected layer of most exporters.
 import type { ConstTensor, Node } from '../ir/graph.js';
 import { clampValue, fusedBounds } from './op.js';
+import { isQuantizedNode } from './int8-lowering.js';
+import { lowerInt8Product } from './matmul.js';
 import {
   attrFloat, attrInt, fusedClamp, inputArg, nodeError, outputArg, requireFloat32, requireInput,
   type EvalContext, type LowerContext, type OpFamily, type TypedShape,
@@ -76,8 +78,32 @@ export const gemmFamily: OpFamily = {
     return [{ dtype: 'float32', shape: [M, N] }];
   },
 
+  int8: {
+    output: 'calibrated',
+    weights: (ctx) => (ctx.constants[1]
+      ? { input: 1, axis: attrInt(ctx.node, 'transB', 0) ? 0 : 1, bias: 2, biasFactor: attrFloat(ctx.node, 'beta', 1) }
+      : undefined),
+    refuses(ctx) {
+      const { M, N } = gemmDims(ctx);
+      if (!ctx.constants[1]) return 'B is not a constant';
+      if (ctx.node.inputs[2] && (!ctx.constants[2] || biasStrides(ctx, M, N)[0] !== 0)) {
+        return 'C is not a constant row of biases';
+      }
+      return undefined;
+    },
+  },
+
   lower(ctx: LowerContext) {
     const { M, N, K, transA, transB } = gemmDims(ctx);
+    if (isQuantizedNode(ctx)) {
+      // The quantize pass broadcast C to one int32 bias per column.
+      return lowerInt8Product(ctx, {
+        M, N, K, batch: [], aBatchStrides: [], bBatchStrides: [],
+        aStrides: transA ? [1, M] : [K, 1], bStrides: transB ? [1, K] : [N, 1],
+        bias: ctx.node.inputs[2] ? inputArg(ctx, 2) : { kind: 'null', ctype: 'int32_t' },
+        alpha: attrFloat(ctx.node, 'alpha', 1),
+      });
+    }
     const [cStrideM, cStrideN] = biasStrides(ctx, M, N);
     const hasC = Boolean(ctx.node.inputs[2]);
     return {

@@ -8,7 +8,9 @@ import {
   type LowerContext, type OpFamily, type ShapeContext, type TypedShape,
 } from './op.js';
 import { CONTRACTION_DTYPES } from './scalar-arithmetic.js';
+import { int8ActivationClamp, isQuantizedNode, perTensor, quantizationOf, requantizationArgs } from './int8-lowering.js';
 import type { Node } from '../ir/graph.js';
+import type { KernelArg, KernelCall } from './op.js';
 
 function matmulDims(ctx: { node: Node; inputs: (TypedShape | undefined)[] }) {
   const a0 = requireInput(ctx, 0).shape;
@@ -46,6 +48,52 @@ function matmulContraction(ctx: { node: Node; inputs: (TypedShape | undefined)[]
   };
 }
 
+const padDims = (v: number[]) => [...v, ...Array(O2M_MAX_DIMS - v.length).fill(0)];
+
+/** One int8 product as o2m_matmul_i8 computes it: shapes, element strides and what scales the sum. */
+export interface Int8Product {
+  M: number; N: number; K: number;
+  batch: number[];
+  aBatchStrides: number[]; bBatchStrides: number[];
+  aStrides: [number, number]; // [m, k]
+  bStrides: [number, number]; // [k, n]
+  bias: KernelArg;
+  /** A real factor on the product before requantisation (Gemm's alpha). */
+  alpha: number;
+}
+
+/** The int8 kernel call for MatMul and Gemm: B per channel (a weight) or per tensor (an activation). */
+export function lowerInt8Product(ctx: LowerContext, p: Int8Product): KernelCall {
+  if (p.batch.length > O2M_MAX_DIMS) throw nodeError(ctx.node, `more than ${O2M_MAX_DIMS} batch axes`);
+  const a = perTensor(quantizationOf(ctx, 0));
+  const b = quantizationOf(ctx, 1);
+  const outputQ = quantizationOf(ctx, { output: 0 });
+  const output = perTensor(outputQ);
+  const perChannel = b.scales.length > 1;
+  const multipliers = b.scales.map((s) => p.alpha * a.scale * s / output.scale);
+  return {
+    node: ctx.node.name,
+    opType: ctx.node.opType,
+    kernel: 'o2m_matmul_i8',
+    paramsType: 'o2m_matmul_i8_params',
+    params: {
+      M: { int: p.M }, N: { int: p.N }, K: { int: p.K },
+      batch_rank: { int: p.batch.length },
+      batch_shape: { ints: padDims(p.batch) },
+      a_batch_strides: { ints: padDims(p.aBatchStrides) },
+      b_batch_strides: { ints: padDims(p.bBatchStrides) },
+      a_stride_m: { int: p.aStrides[0] }, a_stride_k: { int: p.aStrides[1] },
+      b_stride_k: { int: p.bStrides[0] }, b_stride_n: { int: p.bStrides[1] },
+      a_offset: { int: -a.zeroPoint }, b_offset: { int: perChannel ? 0 : -b.zeroPoints[0] },
+      output_offset: { int: output.zeroPoint },
+      per_channel: { int: perChannel ? 1 : 0 },
+      ...int8ActivationClamp(ctx, outputQ),
+    },
+    args: [inputArg(ctx, 0), inputArg(ctx, 1), p.bias, ...requantizationArgs(ctx, multipliers), outputArg(ctx)],
+    macs: p.batch.reduce((x, y) => x * y, 1) * p.M * p.N * p.K,
+  };
+}
+
 export const matmulFamily: OpFamily = {
   opTypes: ['MatMul'],
   opsets: [1, 17],
@@ -64,11 +112,26 @@ export const matmulFamily: OpFamily = {
     return [{ name: ctx.node.outputs[0], dtype, shape: c.outShape, data: evaluateContraction(c, dtype, [ctx.inputs[0]!, ctx.inputs[1]!]) }];
   },
 
+  int8: {
+    output: 'calibrated',
+    // A constant B is a weight, quantized per output column; two activations are per tensor.
+    weights: (ctx) => (ctx.constants[1] ? { input: 1, axis: Math.max(0, requireInput(ctx, 1).shape.length - 1) } : undefined),
+    refuses: (ctx) => (ctx.constants[1] && requireInput(ctx, 1).shape.length > 2
+      ? 'a constant B with batch axes has no per-channel int8 kernel' : undefined),
+  },
+
   lower(ctx: LowerContext) {
+    if (isQuantizedNode(ctx)) {
+      const { M, N, K, batch, aBatchStrides, bBatchStrides } = matmulDims(ctx);
+      return lowerInt8Product(ctx, {
+        M, N, K, batch, aBatchStrides, bBatchStrides, aStrides: [K, 1], bStrides: [N, 1],
+        bias: { kind: 'null', ctype: 'int32_t' }, alpha: 1,
+      });
+    }
     if (requireInput(ctx, 0).dtype !== 'float32') return lowerContraction(ctx, matmulContraction(ctx));
     const { M, N, K, batch, aBatchStrides, bBatchStrides } = matmulDims(ctx);
     if (batch.length > O2M_MAX_DIMS) throw nodeError(ctx.node, `more than ${O2M_MAX_DIMS} batch axes`);
-    const pad = (v: number[]) => [...v, ...Array(O2M_MAX_DIMS - v.length).fill(0)];
+    const pad = padDims;
     const batchCount = batch.reduce((x, y) => x * y, 1);
     return {
       node: ctx.node.name,

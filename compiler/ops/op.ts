@@ -1,7 +1,7 @@
 // The contract every operator family file fulfils: its shape rule and its lowering to a
 // runtime kernel. Stages find operators through ops/registry.ts, never by importing a family.
 import {
-  CompileError, type AttrValue, type ConstTensor, type DType, type Graph, type Node, type ValueInfo,
+  CompileError, type AttrValue, type ConstTensor, type DType, type Graph, type Node, type Quantization, type ValueInfo,
 } from '../ir/graph.js';
 
 export interface TypedShape {
@@ -54,6 +54,8 @@ export interface LowerContext {
   outputs: TypedShape[];
   constants: (ConstTensor | undefined)[];
   opset: number;
+  /** The scale and zero point of an integer tensor of a quantized graph, by name. */
+  quantization(name: string): Quantization | undefined;
 }
 
 export interface EvalContext {
@@ -91,6 +93,31 @@ export interface OpFamily {
   lower?(ctx: LowerContext): KernelCall | KernelCall[];
   /** Bytes of working memory the kernel needs during its call; the planner places them in the arena. */
   scratchBytes?(ctx: LowerContext): number;
+  /** How the op runs in int8 (DESIGN.md §4); without a rule it stays float inside an int8 model. */
+  int8?: Int8Rule;
+}
+
+/**
+ * What the quantize pass needs to know to turn a float node into an int8 one; the family's
+ * `lower` then sees int8 inputs with their quantization and emits its int8 kernel.
+ */
+export interface Int8Rule {
+  /**
+   * Where the output's scale and zero point come from:
+   * - 'calibrated': the range the output took on the calibration data (ops that compute);
+   * - 'input': the first input's, so values pass unchanged (max pooling, moves, gathers);
+   * - 'table': calibrated, and the op (a function of one input, element by element) becomes a
+   *   256-entry lookup table computed with its float reference.
+   */
+  output: 'calibrated' | 'input' | 'table';
+  /** Why this particular node cannot run in int8, or undefined when it can. */
+  refuses?(ctx: LowerContext): string | undefined;
+  /**
+   * The constant input quantized per channel as weights (symmetric int8 along `axis`), and the
+   * optional bias quantized to int32 at scale input × weight × `biasFactor` (Gemm's beta).
+   * Undefined when the node has no constant weight (MatMul of two activations).
+   */
+  weights?(ctx: LowerContext): { input: number; axis: number; bias?: number; biasFactor?: number } | undefined;
 }
 
 /** The types, shapes and constants a node sees, as lowering (and planning its scratch) needs them. */
@@ -106,6 +133,7 @@ export function loweringContext(graph: Graph, node: Node): LowerContext {
     outputs: node.outputs.map((n) => (n === '' ? { dtype: 'float32', shape: [] } : typed(n))),
     constants: node.inputs.map((n) => graph.initializers.get(n)),
     opset: graph.opsets[node.domain] ?? 1,
+    quantization: (name) => graph.quantization?.get(name),
   };
 }
 

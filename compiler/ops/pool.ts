@@ -220,6 +220,8 @@ export const maxPoolFamily: OpFamily = {
   opsets: [1, 17],
   dtypes: MAX_POOL_DTYPES,
   inferShapes: (ctx) => windowPoolShapes(ctx, MAX_POOL_DTYPES),
+  // The largest int8 level is the largest value: max pooling keeps the input's scale.
+  int8: { output: 'input', refuses: (ctx) => (wantsIndices(ctx.node) ? 'its Indices output has no int8 form' : undefined) },
   evaluate: evaluateWindowPool,
   lower(ctx) {
     const x = requireInput(ctx, 0);

@@ -21,6 +21,8 @@ import { families as fusedFamilies } from './fused.js';
 import { averagePoolFamily, globalAveragePoolFamily, maxPoolFamily } from './pool.js';
 import { flattenFamily, identityFamily, reshapeFamily } from './reshape.js';
 import { softmaxFamily } from './softmax.js';
+import { lookupFamily } from './lookup.js';
+import { families as quantizeLinearFamilies } from './quantize-linear.js';
 import type { DType, Node } from '../ir/graph.js';
 
 const FAMILIES: OpFamily[] = [
@@ -39,6 +41,8 @@ const FAMILIES: OpFamily[] = [
   ...resizeFamilies,
   ...linalgFamilies,
   ...fusedFamilies,
+  ...quantizeLinearFamilies,
+  lookupFamily,
 ];
 
 export const DEFAULT_OPSETS: [number, number] = [1, 17];

@@ -55,6 +55,7 @@ export const reshapeFamily: OpFamily = {
   opTypes: ['Reshape'],
   view: true,
   dtypes: VIEW_DTYPES,
+  int8: { output: 'input' },
   inferShapes: (ctx) => [{ dtype: requireInput(ctx, 0).dtype, shape: reshapeTarget(ctx) }],
   evaluate: viewValue,
 };
@@ -63,6 +64,7 @@ export const flattenFamily: OpFamily = {
   opTypes: ['Flatten'],
   view: true,
   dtypes: VIEW_DTYPES,
+  int8: { output: 'input' },
   evaluate: viewValue,
   inferShapes(ctx) {
     const x = requireInput(ctx, 0);
@@ -78,6 +80,7 @@ export const identityFamily: OpFamily = {
   opTypes: ['Identity', 'Dropout'],
   view: true,
   dtypes: VIEW_DTYPES,
+  int8: { output: 'input' },
   inferShapes(ctx) {
     if (ctx.node.opType === 'Dropout' && ((ctx.node.outputs[1] ?? '') !== '' || (ctx.node.inputs[2] ?? '') !== '')) {
       throw nodeError(ctx.node, 'only inference-mode Dropout without a mask output is supported');

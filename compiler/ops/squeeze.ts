@@ -52,6 +52,7 @@ export const squeezeFamily: OpFamily = {
   opTypes: ['Squeeze'],
   view: true,
   dtypes: VIEW_DTYPES,
+  int8: { output: 'input' },
   inferShapes: (ctx) => [{ dtype: requireInput(ctx, 0).dtype, shape: squeezedShape(ctx) }],
   evaluate: viewValue,
 };
@@ -60,6 +61,7 @@ export const unsqueezeFamily: OpFamily = {
   opTypes: ['Unsqueeze'],
   view: true,
   dtypes: VIEW_DTYPES,
+  int8: { output: 'input' },
   inferShapes: (ctx) => [{ dtype: requireInput(ctx, 0).dtype, shape: unsqueezedShape(ctx) }],
   evaluate: viewValue,
 };

@@ -102,6 +102,7 @@ function unaryFamily(fn: UnaryFunction): OpFamily {
     opTypes: [fn.opType],
     opsets: fn.opsets,
     dtypes: fn.dtypes,
+    int8: { output: 'table' },
 
     inferShapes(ctx) {
       requireDtypes(ctx, fn.dtypes, 0);

@@ -40,22 +40,18 @@ export function quantizeValue(real: number, p: QuantParams, lo = INT8_MIN, hi = 
 }
 
 /**
- * Symmetric per-channel int8 weights: channel c of `weights` (laid out [channels][perChannel])
- * gets scale max|w| / 127 (1 for an all-zero channel) and values in [-127, 127].
+ * Symmetric per-channel int8 weights along `axis` of `shape`: channel c gets scale
+ * max|w| / 127 over its slice (1 for an all-zero channel) and values in [-127, 127].
+ * Scales are float32 values, as the model file would store them.
  */
-export function quantizeWeightsPerChannel(weights: Float32Array, channels: number): { data: Int8Array; scales: Float32Array } {
-  const perChannel = weights.length / channels;
-  const data = new Int8Array(weights.length);
-  const scales = new Float32Array(channels);
-  for (let c = 0; c < channels; c++) {
-    let maxAbs = 0;
-    for (let i = 0; i < perChannel; i++) maxAbs = Math.max(maxAbs, Math.abs(weights[c * perChannel + i]));
-    const scale = maxAbs === 0 ? 1 : maxAbs / INT8_MAX;
-    scales[c] = scale;
-    for (let i = 0; i < perChannel; i++) {
-      data[c * perChannel + i] = quantizeValue(weights[c * perChannel + i], { scale: scales[c], zeroPoint: 0 }, -INT8_MAX, INT8_MAX);
-    }
-  }
+export function quantizeWeightsPerChannel(weights: Float32Array, shape: number[], axis = 0): { data: Int8Array; scales: Float32Array } {
+  const channels = shape[axis];
+  const inner = shape.slice(axis + 1).reduce((a, b) => a * b, 1);
+  const channelOf = (i: number) => Math.floor(i / inner) % channels;
+  const maxAbs = new Float64Array(channels);
+  weights.forEach((w, i) => { maxAbs[channelOf(i)] = Math.max(maxAbs[channelOf(i)], Math.abs(w)); });
+  const scales = Float32Array.from(maxAbs, (m) => (m === 0 ? 1 : m / INT8_MAX));
+  const data = Int8Array.from(weights, (w, i) => quantizeValue(w, { scale: scales[channelOf(i)], zeroPoint: 0 }, -INT8_MAX, INT8_MAX));
   return { data, scales };
 }
 

@@ -7,25 +7,7 @@
 #include "onnx2mcu/kernels_f32.h"
 
 #include "activation_f32.h"
-
-/* Kernel taps t in [0, taps) with 0 <= origin + t * dilation < extent form [*first, *last). */
-static void valid_taps(int32_t origin, int32_t dilation, int32_t taps, int32_t extent,
-                       int32_t *first, int32_t *last) {
-  int32_t begin = 0;
-  int32_t end = taps;
-  if (origin < 0) {
-    begin = (-origin + dilation - 1) / dilation;
-  }
-  if (origin + (taps - 1) * dilation >= extent) {
-    /* the last tap t with origin + t * dilation <= extent - 1 */
-    end = extent - origin > 0 ? (extent - 1 - origin) / dilation + 1 : 0;
-  }
-  if (end < begin) {
-    end = begin;
-  }
-  *first = begin;
-  *last = end;
-}
+#include "window_taps.h"
 
 void o2m_conv2d_f32(const o2m_conv2d_f32_params *p, const float *input, const float *weights,
                     const float *bias, float *output) {
@@ -48,11 +30,11 @@ void o2m_conv2d_f32(const o2m_conv2d_f32_params *p, const float *input, const fl
       for (int32_t oy = 0; oy < p->out_h; ++oy) {
         const int32_t iy_origin = oy * p->stride_h - p->pad_top;
         int32_t ky_first, ky_last;
-        valid_taps(iy_origin, p->dil_h, p->k_h, p->in_h, &ky_first, &ky_last);
+        o2m_valid_taps(iy_origin, p->dil_h, p->k_h, p->in_h, &ky_first, &ky_last);
         for (int32_t ox = 0; ox < p->out_w; ++ox) {
           const int32_t ix_origin = ox * p->stride_w - p->pad_left;
           int32_t kx_first, kx_last;
-          valid_taps(ix_origin, p->dil_w, p->k_w, p->in_w, &kx_first, &kx_last);
+          o2m_valid_taps(ix_origin, p->dil_w, p->k_w, p->in_w, &kx_first, &kx_last);
 
           float sum = 0.0f;
           for (int32_t ic = 0; ic < in_c_per_group; ++ic) {

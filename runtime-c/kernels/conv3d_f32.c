@@ -7,24 +7,7 @@
 #include "onnx2mcu/kernels_f32.h"
 
 #include "activation_f32.h"
-
-/* Kernel taps t in [0, taps) with 0 <= origin + t * dilation < extent form [*first, *last). */
-static void valid_taps(int32_t origin, int32_t dilation, int32_t taps, int32_t extent,
-                       int32_t *first, int32_t *last) {
-  int32_t begin = 0;
-  int32_t end = taps;
-  if (origin < 0) {
-    begin = (-origin + dilation - 1) / dilation;
-  }
-  if (origin + (taps - 1) * dilation >= extent) {
-    end = extent - origin > 0 ? (extent - 1 - origin) / dilation + 1 : 0;
-  }
-  if (end < begin) {
-    end = begin;
-  }
-  *first = begin;
-  *last = end;
-}
+#include "window_taps.h"
 
 void o2m_conv3d_f32(const o2m_conv3d_f32_params *p, const float *input, const float *weights,
                     const float *bias, float *output) {
@@ -52,15 +35,15 @@ void o2m_conv3d_f32(const o2m_conv3d_f32_params *p, const float *input, const fl
       for (int32_t od = 0; od < p->out_size[0]; ++od) {
         const int32_t iz_origin = od * p->strides[0] - p->pads_begin[0];
         int32_t kz_first, kz_last;
-        valid_taps(iz_origin, p->dilations[0], p->kernel[0], p->in_size[0], &kz_first, &kz_last);
+        o2m_valid_taps(iz_origin, p->dilations[0], p->kernel[0], p->in_size[0], &kz_first, &kz_last);
         for (int32_t oy = 0; oy < p->out_size[1]; ++oy) {
           const int32_t iy_origin = oy * p->strides[1] - p->pads_begin[1];
           int32_t ky_first, ky_last;
-          valid_taps(iy_origin, p->dilations[1], k_h, in_h, &ky_first, &ky_last);
+          o2m_valid_taps(iy_origin, p->dilations[1], k_h, in_h, &ky_first, &ky_last);
           for (int32_t ox = 0; ox < p->out_size[2]; ++ox) {
             const int32_t ix_origin = ox * p->strides[2] - p->pads_begin[2];
             int32_t kx_first, kx_last;
-            valid_taps(ix_origin, p->dilations[2], k_w, in_w, &kx_first, &kx_last);
+            o2m_valid_taps(ix_origin, p->dilations[2], k_w, in_w, &kx_first, &kx_last);
 
             float sum = 0.0f;
             for (int32_t ic = 0; ic < in_c_per_group; ++ic) {

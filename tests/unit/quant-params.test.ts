@@ -45,7 +45,7 @@ describe('per-channel weights and biases', () => {
     const channels = 6;
     const w = randomFloat32(channels * 27, 5, -2, 2);
     w.fill(0, 4 * 27, 5 * 27); // an all-zero channel
-    const { data, scales } = quantizeWeightsPerChannel(w, channels);
+    const { data, scales } = quantizeWeightsPerChannel(w, [channels, w.length / channels]);
     for (let c = 0; c < channels; c++) {
       const row = Array.from(data.subarray(c * 27, (c + 1) * 27));
       if (c === 4) {

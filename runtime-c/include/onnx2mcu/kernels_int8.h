@@ -1,0 +1,85 @@
+/* onnx2mcu runtime: int8 kernels in the TFLite int8 scheme (DESIGN.md §4).
+ *
+ * real = scale * (q - zero_point). Weights are symmetric per output channel, activations
+ * asymmetric per tensor, biases int32 with scale input_scale * weight_scale. The compiler
+ * computes every constant: zero points arrive as offsets to add (input_offset = -zero_point,
+ * output_offset = +zero_point) and each real rescaling factor as a Q31 multiplier and a shift
+ * (fixed_point.h). Nothing here touches a float, except the QuantizeLinear and DequantizeLinear
+ * kernels at the border between float and int8 parts of a model. */
+#ifndef ONNX2MCU_KERNELS_INT8_H
+#define ONNX2MCU_KERNELS_INT8_H
+
+#include <stdint.h>
+
+#include "onnx2mcu/dims.h"
+
+/* ---- the float/int8 border: ONNX QuantizeLinear and DequantizeLinear ------------------------
+ * The tensor is [outer][channels][inner]; channel c uses scales[c] and zero_points[c]
+ * (channels = 1 for a per-tensor scale). Quantize rounds x / scale half to even and saturates;
+ * dequantize computes (q - zero_point) * scale, as ONNX specifies. */
+typedef struct {
+  int32_t outer, channels, inner;
+} o2m_quantize_linear_params;
+
+void o2m_quantize_linear_i8(const o2m_quantize_linear_params *p, const float *input,
+                            const float *scales, const int8_t *zero_points, int8_t *output);
+void o2m_quantize_linear_u8(const o2m_quantize_linear_params *p, const float *input,
+                            const float *scales, const uint8_t *zero_points, uint8_t *output);
+void o2m_dequantize_linear_i8(const o2m_quantize_linear_params *p, const int8_t *input,
+                              const float *scales, const int8_t *zero_points, float *output);
+void o2m_dequantize_linear_u8(const o2m_quantize_linear_params *p, const uint8_t *input,
+                              const float *scales, const uint8_t *zero_points, float *output);
+void o2m_dequantize_linear_i32(const o2m_quantize_linear_params *p, const int32_t *input,
+                               const float *scales, const int32_t *zero_points, float *output);
+
+/* ---- Conv, 2-D NCHW (1-D runs as height 1), grouped (depthwise: groups = in_c), dilated -------
+ * acc = bias[oc] + sum (input + input_offset) * weight, over the taps inside the input (a padded
+ * tap holds the zero point, so it adds nothing); then
+ * out = clamp(multiply_by_quantized_multiplier(acc, multipliers[oc], shifts[oc]) + output_offset,
+ *             act_min, act_max). */
+typedef struct {
+  int32_t batch, in_c, in_h, in_w, out_c, out_h, out_w;
+  int32_t k_h, k_w, stride_h, stride_w, pad_top, pad_left, dil_h, dil_w, groups;
+  int32_t input_offset, output_offset;
+  int32_t act_min, act_max;
+} o2m_conv2d_i8_params;
+
+/* bias may be NULL. */
+void o2m_conv2d_i8(const o2m_conv2d_i8_params *p, const int8_t *input, const int8_t *weights,
+                   const int32_t *bias, const int32_t *multipliers, const int32_t *shifts,
+                   int8_t *output);
+
+/* ---- MatMul, Gemm and fully connected layers -------------------------------------------------
+ * Y[batch][M][N] = requantize(bias[n] + sum_k (A[m][k] + a_offset) * (B[k][n] + b_offset)).
+ * A[m][k] is at a[m * a_stride_m + k * a_stride_k] and B[k][n] at b[k * b_stride_k + n * b_stride_n],
+ * so a transposed operand is a swap of strides, never a copy. The output batch index is decomposed
+ * over batch_shape (batch_rank axes, may be 0); A and B advance by their batch strides (0 on an
+ * axis they broadcast along). per_channel = 1: multipliers and shifts hold one entry per column n. */
+typedef struct {
+  int32_t M, N, K;
+  int32_t batch_rank;
+  int32_t batch_shape[O2M_MAX_DIMS];
+  int32_t a_batch_strides[O2M_MAX_DIMS];
+  int32_t b_batch_strides[O2M_MAX_DIMS];
+  int32_t a_stride_m, a_stride_k, b_stride_k, b_stride_n;
+  int32_t a_offset, b_offset, output_offset;
+  int32_t per_channel;
+  int32_t act_min, act_max;
+} o2m_matmul_i8_params;
+
+/* bias ([N]) may be NULL. */
+void o2m_matmul_i8(const o2m_matmul_i8_params *p, const int8_t *a, const int8_t *b,
+                   const int32_t *bias, const int32_t *multipliers, const int32_t *shifts,
+                   int8_t *output);
+
+/* ---- element-wise functions of one int8 input: a 256-entry table --------------------------
+ * output[i] = table[input[i] + 128]; the compiler filled the table by evaluating the function on
+ * each of the 256 input levels and quantizing the result. */
+typedef struct {
+  int32_t count;
+} o2m_lookup_i8_params;
+
+void o2m_lookup_i8(const o2m_lookup_i8_params *p, const int8_t *input, const int8_t *table,
+                   int8_t *output);
+
+#endif

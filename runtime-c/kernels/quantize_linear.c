@@ -1,0 +1,52 @@
+/* onnx2mcu runtime: QuantizeLinear and DequantizeLinear, the border between float and integer
+ * parts of a model. The only int8-path kernels that compute in float, as ONNX defines them. */
+#include "onnx2mcu/kernels_int8.h"
+#include "onnx2mcu/math_f32.h"
+
+/* round(x / scale) + zero_point, halves to even, saturated to [lo, hi]; NaN goes to lo. */
+static inline float quantize_one(float x, float scale, int32_t zero_point, float lo, float hi) {
+  float q = o2m_roundf_even(x / scale) + (float)zero_point;
+  if (!(q >= lo)) {
+    q = lo;
+  }
+  if (q > hi) {
+    q = hi;
+  }
+  return q;
+}
+
+#define DEFINE_QUANTIZE(name, qtype, lo, hi)                                                        \
+  void name(const o2m_quantize_linear_params *p, const float *input, const float *scales,         \
+            const qtype *zero_points, qtype *output) {                                            \
+    int32_t i = 0;                                                                                \
+    for (int32_t o = 0; o < p->outer; ++o) {                                                      \
+      for (int32_t c = 0; c < p->channels; ++c) {                                                 \
+        const float scale = scales[c];                                                            \
+        const int32_t zero_point = zero_points[c];                                                \
+        for (int32_t k = 0; k < p->inner; ++k, ++i) {                                             \
+          output[i] = (qtype)quantize_one(input[i], scale, zero_point, (lo), (hi));               \
+        }                                                                                         \
+      }                                                                                           \
+    }                                                                                             \
+  }
+
+#define DEFINE_DEQUANTIZE(name, qtype)                                                              \
+  void name(const o2m_quantize_linear_params *p, const qtype *input, const float *scales,         \
+            const qtype *zero_points, float *output) {                                            \
+    int32_t i = 0;                                                                                \
+    for (int32_t o = 0; o < p->outer; ++o) {                                                      \
+      for (int32_t c = 0; c < p->channels; ++c) {                                                 \
+        const float scale = scales[c];                                                            \
+        const int32_t zero_point = (int32_t)zero_points[c];                                       \
+        for (int32_t k = 0; k < p->inner; ++k, ++i) {                                             \
+          output[i] = (float)((int32_t)input[i] - zero_point) * scale;                            \
+        }                                                                                         \
+      }                                                                                           \
+    }                                                                                             \
+  }
+
+DEFINE_QUANTIZE(o2m_quantize_linear_i8, int8_t, -128.0f, 127.0f)
+DEFINE_QUANTIZE(o2m_quantize_linear_u8, uint8_t, 0.0f, 255.0f)
+DEFINE_DEQUANTIZE(o2m_dequantize_linear_i8, int8_t)
+DEFINE_DEQUANTIZE(o2m_dequantize_linear_u8, uint8_t)
+DEFINE_DEQUANTIZE(o2m_dequantize_linear_i32, int32_t)

@@ -1,0 +1,28 @@
+/* onnx2mcu runtime (internal to kernels/): which taps of a sliding window land inside the input.
+ * Convolutions and pools compute the range once per output row and column, so their innermost
+ * loops need no bounds checks and padding is never materialised. */
+#ifndef ONNX2MCU_KERNELS_WINDOW_TAPS_H
+#define ONNX2MCU_KERNELS_WINDOW_TAPS_H
+
+#include <stdint.h>
+
+/* Kernel taps t in [0, taps) with 0 <= origin + t * dilation < extent form [*first, *last). */
+static inline void o2m_valid_taps(int32_t origin, int32_t dilation, int32_t taps, int32_t extent,
+                                  int32_t *first, int32_t *last) {
+  int32_t begin = 0;
+  int32_t end = taps;
+  if (origin < 0) {
+    begin = (-origin + dilation - 1) / dilation;
+  }
+  if (origin + (taps - 1) * dilation >= extent) {
+    /* the last tap t with origin + t * dilation <= extent - 1 */
+    end = extent - origin > 0 ? (extent - 1 - origin) / dilation + 1 : 0;
+  }
+  if (end < begin) {
+    end = begin;
+  }
+  *first = begin;
+  *last = end;
+}
+
+#endif
