@@ -12,6 +12,7 @@ import { CompileError, formatShape, type ConstTensor } from './ir/graph.js';
 import { supportedOps } from './ops/registry.js';
 import { parseShapeOption } from './passes/bind-shapes.js';
 import { runModel } from './run/index.js';
+import { formatValidation, validateModel } from './validate/index.js';
 import { readTensorFile, writeTensorFile } from './tensor-files/index.js';
 
 const EXIT_INTERNAL = 70;
@@ -68,6 +69,15 @@ function summarise(t: ConstTensor): string {
   let argmax = 0;
   values.forEach((v, i) => { if (v > values[argmax]) argmax = i; });
   return `${t.dtype} ${formatShape(t.shape)}: ${shown}${values.length > 10 ? ' ...' : ''}  (argmax ${argmax})`;
+}
+
+/** A one-line progress bar on a terminal: `[#####.....] 50/100`. */
+function progressBar(label: string): (done: number, total: number) => void {
+  return (done, total) => {
+    const width = 30;
+    const filled = Math.round((width * done) / Math.max(1, total));
+    process.stderr.write(`\r${label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total}`);
+  };
 }
 
 function int8Options(o: { quantize: string; calibration?: string; calibrationMethod: string; keepFloat: string[] }): Int8Options | undefined {
@@ -180,6 +190,37 @@ export function makeProgram(): Command {
         process.stderr.write(`${result.stdout}${result.stderr}`.trim().split('\n').slice(-10).join('\n') + '\n');
         process.exitCode = result.exitCode;
       }
+    });
+
+  program.command('validate')
+    .description('compare the compiled model with the original float model (ONNX Runtime) over a data set')
+    .argument('<model>', 'the original .onnx file')
+    .argument('<dir>', 'a folder written by compile')
+    .requiredOption('--data <path>', 'samples: a .npy with samples along the first axis, or a folder')
+    .option('--labels <file>', 'class labels (.npy of integers, one per sample): adds accuracy')
+    .option('--host', 'run the host build (the default)')
+    .option('--board <id>', 'run the firmware under QEMU instead (the board the folder was compiled for)')
+    .option('--per-layer', 'compare every intermediate tensor and name the first layer whose error grows past --threshold')
+    .option('--threshold <l2>', 'per-layer L2 relative error to flag', '0.1')
+    .option('--limit <n>', 'use at most n samples')
+    .option('--json', 'print a machine-readable summary')
+    .action(async (model: string, dir: string, o) => {
+      if (o.host && o.board) throw new CompileError('give --host or --board, not both');
+      const manifest = readManifest(dir);
+      if (o.board && o.board !== manifest.board.id) {
+        throw new CompileError(`${dir} was compiled for ${manifest.board.id}, not ${o.board}; compile it again with --board ${o.board}`);
+      }
+      const limit = o.limit === undefined ? undefined : Number(o.limit);
+      if (limit !== undefined && !(Number.isInteger(limit) && limit > 0)) throw new CompileError(`--limit ${o.limit}: expected a positive integer`);
+      const threshold = Number(o.threshold);
+      if (!(threshold > 0)) throw new CompileError(`--threshold ${o.threshold}: expected a positive number`);
+      const bar = process.stderr.isTTY && !o.json ? progressBar('validate') : undefined;
+      const result = await validateModel({
+        modelPath: model, dir, data: o.data, labels: o.labels, host: !o.board, perLayer: o.perLayer,
+        threshold, limit, onProgress: bar,
+      });
+      if (bar) process.stderr.write('\n');
+      print(o.json, result, formatValidation(result));
     });
 
   program.command('inspect')

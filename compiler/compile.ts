@@ -59,7 +59,13 @@ export interface Manifest {
   };
   inputs: LoweredModel['inputs'];
   outputs: LoweredModel['outputs'];
-  layers: { node: string; opType: string; kernel: string; macs: number; shape: number[]; dtype: string; offset: number; bytes: number }[];
+  layers: {
+    node: string; opType: string; kernel: string; macs: number;
+    /** The tensor the step writes, its type and where it lives in the arena. */
+    output: string; shape: number[]; dtype: string; offset: number; bytes: number;
+    /** real = scale × (q − zeroPoint), for an int8 output. */
+    scale?: number; zeroPoint?: number;
+  }[];
 }
 
 export const MANIFEST_FILE = 'onnx2mcu.json';
@@ -156,10 +162,14 @@ export function compileInMemory(options: Omit<CompileOptions, 'outDir'>): Compil
     ...(quantization ? { quantization } : {}),
     inputs: lowered.inputs,
     outputs: lowered.outputs,
-    layers: lowered.steps.map((s) => ({
-      node: s.node, opType: s.opType, kernel: s.kernel, macs: s.macs,
-      shape: s.output.shape, dtype: s.output.dtype, offset: s.output.offset, bytes: s.output.bytes,
-    })),
+    layers: lowered.steps.map((s) => {
+      const q = graph.quantization?.get(s.output.name);
+      return {
+        node: s.node, opType: s.opType, kernel: s.kernel, macs: s.macs,
+        output: s.output.name, shape: s.output.shape, dtype: s.output.dtype, offset: s.output.offset, bytes: s.output.bytes,
+        ...(q && q.scales.length === 1 ? { scale: q.scales[0], zeroPoint: q.zeroPoints[0] } : {}),
+      };
+    }),
   };
   return { graph, plan, lowered, manifest };
 }

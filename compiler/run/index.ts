@@ -47,13 +47,13 @@ function inputBytes(info: Manifest['inputs'][number], tensor: ConstTensor): Uint
   return tensorToBytes(tensor);
 }
 
-function execute(command: string[], cwd: string, timeoutSeconds: number) {
+function execute(command: string[], cwd: string, timeoutSeconds: number, onStdout?: (stdout: string) => void) {
   return new Promise<{ code: number; timedOut: boolean; stdout: string; stderr: string }>((done, fail) => {
     const child = spawn(command[0], command.slice(1), { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     let timedOut = false;
-    child.stdout.on('data', (d) => { stdout += d; });
+    child.stdout.on('data', (d) => { stdout += d; onStdout?.(stdout); });
     child.stderr.on('data', (d) => { stderr += d; });
     const timer = setTimeout(() => { timedOut = true; child.kill('SIGKILL'); }, timeoutSeconds * 1000);
     child.on('error', (e) => { clearTimeout(timer); fail(e); });
@@ -66,50 +66,126 @@ function execute(command: string[], cwd: string, timeoutSeconds: number) {
   });
 }
 
-export async function runModel(dir: string, options: RunOptions): Promise<RunResult> {
+function readOutputs(manifest: Manifest, work: string, prefix: string): Map<string, ConstTensor> {
+  const outputs = new Map<string, ConstTensor>();
+  manifest.outputs.forEach((info, i) => {
+    const file = join(work, `${prefix}output_${i}.bin`);
+    if (!existsSync(file)) return;
+    const bytes = readFileSync(file);
+    if (bytes.length !== elementCount(info.shape) * DTYPE_BYTES[info.dtype]) return;
+    outputs.set(info.name, tensorFromBytes(bytes, info.dtype, info.shape, info.name));
+  });
+  return outputs;
+}
+
+function checkInputNames(manifest: Manifest, inputs: Map<string, ConstTensor>): void {
+  for (const name of inputs.keys()) {
+    if (!manifest.inputs.some((i) => i.name === name)) {
+      throw new CompileError(`'${name}' is not an input of the model (inputs: ${manifest.inputs.map((i) => i.name).join(', ')})`);
+    }
+  }
+}
+
+function writeInputs(manifest: Manifest, work: string, prefix: string, inputs: Map<string, ConstTensor>): void {
+  manifest.inputs.forEach((info, i) => {
+    const tensor = inputs.get(info.name);
+    if (!tensor) throw new CompileError(`no value given for input '${info.name}' (${info.dtype} ${formatShape(info.shape)})`);
+    writeFileSync(join(work, `${prefix}input_${i}.bin`), inputBytes(info, tensor));
+  });
+}
+
+/** The executable to run, checked to exist, and the command that runs it. */
+function prepare(dir: string, host: boolean): { manifest: Manifest; command: string[] } {
   const manifest = readManifest(dir);
-  const host = Boolean(options.host);
   const executable = resolve(dir, host ? 'model_host' : 'firmware.elf');
   if (!existsSync(executable)) {
     throw new CompileError(`${executable} does not exist; run onnx2mcu build ${dir}${host ? ' --host' : ''} first`);
   }
   if (!host) requireTools(['qemu-system-arm']);
+  return { manifest, command: host ? [executable] : qemuCommand(manifest, executable) };
+}
 
-  for (const name of options.inputs.keys()) {
-    if (!manifest.inputs.some((i) => i.name === name)) {
-      throw new CompileError(`'${name}' is not an input of the model (inputs: ${manifest.inputs.map((i) => i.name).join(', ')})`);
-    }
-  }
+const RESULT_LINE = /onnx2mcu: instructions=(\d+) stack_peak_bytes=(\d+)/g;
+
+export async function runModel(dir: string, options: RunOptions): Promise<RunResult> {
+  const host = Boolean(options.host);
+  const { manifest, command } = prepare(dir, host);
+  checkInputNames(manifest, options.inputs);
   // Each run gets its own folder: QEMU's semihosting resolves file names against its cwd.
   const work = mkdtempSync(join(resolve(dir), 'run-'));
   try {
-    manifest.inputs.forEach((info, i) => {
-      const tensor = options.inputs.get(info.name);
-      if (!tensor) throw new CompileError(`no value given for input '${info.name}' (${info.dtype} ${formatShape(info.shape)})`);
-      writeFileSync(join(work, `input_${i}.bin`), inputBytes(info, tensor));
-    });
+    writeInputs(manifest, work, '', options.inputs);
     manifest.outputs.forEach((info, i) => {
       const tensor = options.expected?.get(info.name);
       if (tensor) writeFileSync(join(work, `expected_${i}.bin`), tensorToBytes(tensor));
     });
 
-    const command = host ? [executable] : qemuCommand(manifest, executable);
     const run = await execute(command, work, options.timeoutSeconds ?? 300);
-    const line = /onnx2mcu: instructions=(\d+) stack_peak_bytes=(\d+)/.exec(run.stdout);
-    const outputs = new Map<string, ConstTensor>();
-    manifest.outputs.forEach((info, i) => {
-      const file = join(work, `output_${i}.bin`);
-      if (!existsSync(file)) return;
-      const bytes = readFileSync(file);
-      if (bytes.length !== elementCount(info.shape) * DTYPE_BYTES[info.dtype]) return;
-      outputs.set(info.name, tensorFromBytes(bytes, info.dtype, info.shape, info.name));
-    });
+    const line = [...run.stdout.matchAll(RESULT_LINE)][0];
     return {
       exitCode: run.code,
       timedOut: run.timedOut,
       instructions: line ? Number(line[1]) : 0,
       stackPeakBytes: line ? Number(line[2]) : 0,
-      outputs,
+      outputs: readOutputs(manifest, work, ''),
+      stdout: run.stdout,
+      stderr: run.stderr,
+    };
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+export interface BatchResult {
+  exitCode: number;
+  timedOut: boolean;
+  /** Per sample, in order. */
+  outputs: Map<string, ConstTensor>[];
+  instructions: number[];
+  stackPeakBytes: number;
+  /** Per sample, the raw bytes of every step's output (a build with -DO2M_DUMP_LAYERS only). */
+  layers: Uint8Array[][];
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs many samples in one process (one QEMU start): the harness's batch mode. `onSample` is
+ * told how many samples the firmware has finished as its lines arrive.
+ */
+export async function runBatch(
+  dir: string,
+  options: { host?: boolean; samples: Map<string, ConstTensor>[]; timeoutSeconds?: number; onProgress?: (done: number) => void },
+): Promise<BatchResult> {
+  const host = Boolean(options.host);
+  const { manifest, command } = prepare(dir, host);
+  const work = mkdtempSync(join(resolve(dir), 'batch-'));
+  try {
+    options.samples.forEach((sample, k) => {
+      checkInputNames(manifest, sample);
+      writeInputs(manifest, work, `s${k}_`, sample);
+    });
+    const count = new Uint8Array(4);
+    new DataView(count.buffer).setUint32(0, options.samples.length, true);
+    writeFileSync(join(work, 'batch.bin'), count);
+    const run = await execute(command, work, options.timeoutSeconds ?? 600, (stdout) => {
+      options.onProgress?.((stdout.match(RESULT_LINE) ?? []).length);
+    });
+    const lines = [...run.stdout.matchAll(RESULT_LINE)];
+    const layers = options.samples.map((_, k) => {
+      const found: Uint8Array[] = [];
+      for (let step = 0; existsSync(join(work, `s${k}_layer_${step}.bin`)); step++) {
+        found.push(readFileSync(join(work, `s${k}_layer_${step}.bin`)));
+      }
+      return found;
+    });
+    return {
+      exitCode: run.code,
+      timedOut: run.timedOut,
+      outputs: options.samples.map((_, k) => readOutputs(manifest, work, `s${k}_`)),
+      instructions: lines.map((l) => Number(l[1])),
+      stackPeakBytes: Math.max(0, ...lines.map((l) => Number(l[2]))),
+      layers,
       stdout: run.stdout,
       stderr: run.stderr,
     };
