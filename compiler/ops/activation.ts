@@ -12,6 +12,7 @@ import {
   type EvalContext, type KernelArg, type KernelCall, type LowerContext, type OpFamily, type ShapeContext,
 } from './op.js';
 import { DTYPE_CTYPE, type ConstTensor, type Node } from '../ir/graph.js';
+import { FUSED_DOMAIN } from './fused.js';
 
 const FLOAT32_MAX = 3.4028234663852886e38;
 
@@ -258,5 +259,18 @@ function activationFamily(fn: ActivationFunction): OpFamily {
   };
 }
 
+/**
+ * SiLU (x · sigmoid(x)), which PyTorch exports as Sigmoid and Mul: passes/fuse-patterns.ts
+ * makes it one op of the compiler's domain, so that int8 runs it as one table.
+ */
+export const siluFamily: OpFamily = {
+  ...activationFamily({
+    opType: 'Silu', kernelOp: 'O2M_ACTIVATION_SILU', opsets: [1, 17], coefficients: none,
+    reference: (x) => x * Math.fround(1 / (1 + Math.exp(-x))),
+  }),
+  domain: FUSED_DOMAIN,
+  opsets: undefined,
+};
+
 /** Every activation family but clampFamily (the registry imports that one by name). */
-export const families: OpFamily[] = [preluFamily, ...ACTIVATIONS.map(activationFamily)];
+export const families: OpFamily[] = [preluFamily, ...ACTIVATIONS.map(activationFamily), siluFamily];

@@ -1,4 +1,4 @@
-// Exporters spell normalisations and GELU out node by node (PyTorch before opset 17 writes
+// Exporters spell normalisations, GELU and SiLU out node by node (PyTorch before opset 17 writes
 // LayerNorm as ReduceMean/Sub/Pow/ReduceMean/Add/Sqrt/Div/Mul/Add, RMSNorm as
 // Pow/ReduceMean/Add/Sqrt/Div/Mul, GELU as Div/Erf/Add/Mul/Mul). One kernel for each pattern
 // reads the tensor twice instead of writing and reading five intermediates, and int8 needs
@@ -169,6 +169,19 @@ export function fusePatterns(graph: Graph): Graph {
     for (const n of [scaled, erf, plusOne, product, half]) removed.add(n);
     replacement.set(erf, fused);
     removed.delete(erf);
+  }
+
+  // SiLU: x * sigmoid(x), the sigmoid read by nothing else.
+  for (const sigmoid of graph.nodes) {
+    if (sigmoid.opType !== 'Sigmoid' || sigmoid.domain !== '' || removed.has(sigmoid) || !implemented('Silu')) continue;
+    const x = sigmoid.inputs[0];
+    const mul = m.uses.get(sigmoid.outputs[0])?.length === 1 && !m.outputs.has(sigmoid.outputs[0]) ? m.uses.get(sigmoid.outputs[0])![0] : undefined;
+    if (!mul || mul.opType !== 'Mul' || mul.domain !== '' || removed.has(mul) || graph.values.get(x)?.dtype !== 'float32') continue;
+    if (otherOperand(mul, (n) => n === sigmoid.outputs[0]) !== x) continue;
+    removed.add(mul);
+    replacement.set(sigmoid, {
+      name: `${sigmoid.name}_silu`, opType: 'Silu', domain: FUSED_DOMAIN, inputs: [x], outputs: [mul.outputs[0]], attributes: {},
+    });
   }
 
   const nodes = graph.nodes.flatMap((n) => (replacement.has(n) ? [replacement.get(n)!] : removed.has(n) ? [] : [n]));

@@ -39,6 +39,7 @@ void o2m_unary_activation_f32(const o2m_unary_activation_f32_params *p, const fl
     case O2M_ACTIVATION_SOFTSIGN: MAP(x / (1.0f + o2m_fabsf(x)));
     case O2M_ACTIVATION_THRESHOLDED_RELU: MAP(x > alpha ? x : 0.0f);
     case O2M_ACTIVATION_SHRINK: MAP(x < -alpha ? x + beta : (x > alpha ? x - beta : 0.0f));
+    case O2M_ACTIVATION_SILU: MAP(x * o2m_sigmoidf(x));
     default: break;
   }
 }

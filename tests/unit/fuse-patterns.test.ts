@@ -1,4 +1,4 @@
-// Normalisations and GELU as PyTorch exports them before opset 17 become one kernel each, and
+// Normalisations, GELU and SiLU as PyTorch exports them before opset 17 become one kernel each, and
 // the fused kernel gives what ONNX Runtime gives for the node-by-node graph.
 import { describe, expect, it } from 'vitest';
 import type { ConstTensor } from '../../compiler/ir/graph.js';
@@ -56,8 +56,16 @@ const GELU: ModelSpec = {
   ],
 };
 
+const SILU: ModelSpec = {
+  ...io,
+  nodes: [
+    { op: 'Sigmoid', inputs: ['x'], outputs: ['s'] },
+    { op: 'Mul', inputs: ['s', 'x'], outputs: ['y'] },
+  ],
+};
+
 describe('pattern fusion', () => {
-  for (const [name, spec, fused] of [['RMSNorm', RMSNORM, 'RMSNormalization'], ['LayerNorm', LAYERNORM, 'LayerNormalization'], ['GELU', GELU, 'Gelu']] as const) {
+  for (const [name, spec, fused] of [['RMSNorm', RMSNORM, 'RMSNormalization'], ['LayerNorm', LAYERNORM, 'LayerNormalization'], ['GELU', GELU, 'Gelu'], ['SiLU', SILU, 'Silu']] as const) {
     it(`${name} as PyTorch exports it becomes one ${fused} kernel that matches ONNX Runtime`, async () => {
       const bytes = buildModel(spec);
       const g = runPasses(importModel(bytes, { file: 'm.onnx' }), { file: 'm.onnx', shapes: new Map() });

@@ -218,6 +218,24 @@ describe('element-wise functions as 256-entry tables', () => {
     { op: 'Exp', f: Math.exp, range: [-4, 1] },
     { op: 'Erf', f: erf, range: [-2, 2] },
   ];
+  it('SiLU as PyTorch exports it (Sigmoid, Mul) becomes one table', async () => {
+    const shape = [1, 4, 9];
+    const model = buildModel({
+      inputs: [{ name: 'x', dtype: 'float32', shape }], outputs: [{ name: 'y', dtype: 'float32' }],
+      nodes: [{ op: 'Sigmoid', inputs: ['x'], outputs: ['s'] }, { op: 'Mul', inputs: ['x', 's'], outputs: ['y'] }],
+    });
+    const m = compileInt8(model, calibration('x', shape, -5, 5), { label: 'table-silu' });
+    const x = wideInput('x', shape, -5, 5);
+    const got = (await runInt8(m, { x })).get('y')!;
+    expect(m.graph.nodes.map((n) => n.opType)).toEqual(['QuantizeLinear', 'Int8Lookup', 'DequantizeLinear']);
+    const lookup = m.node('Int8Lookup');
+    const table = m.constant(lookup.inputs[1]).data as Int8Array;
+    const xq = quantizeLinear(x.data as Float32Array, m.quant(lookup.inputs[0]));
+    expect(firstDifference(levelsOf(got, m.quant(lookup.outputs[0])), Array.from(xq, (q) => table[q + 128]))).toBeNull();
+    const want = tableReference((v) => v / (1 + Math.exp(-v)), perTensor(m, lookup.inputs[0]), perTensor(m, lookup.outputs[0]));
+    table.forEach((v, i) => expect(Math.abs(v - want[i])).toBeLessThanOrEqual(1));
+  });
+
   for (const fn of FUNCTIONS) {
     it(`${fn.op}: the kernel reads the table, and the table is the function within one level`, async () => {
       const shape = [2, 3, 7];

@@ -245,7 +245,8 @@ typedef enum {
   O2M_ACTIVATION_SOFTPLUS = 8,        /* ln(1 + e^x) */
   O2M_ACTIVATION_SOFTSIGN = 9,        /* x / (1 + |x|) */
   O2M_ACTIVATION_THRESHOLDED_RELU = 10, /* x > alpha ? x : 0 */
-  O2M_ACTIVATION_SHRINK = 11          /* x < -alpha ? x + beta : x > alpha ? x - beta : 0 */
+  O2M_ACTIVATION_SHRINK = 11,         /* x < -alpha ? x + beta : x > alpha ? x - beta : 0 */
+  O2M_ACTIVATION_SILU = 12            /* x sigmoid(x): PyTorch's SiLU, fused from Sigmoid and Mul */
 } o2m_activation_op;
 
 typedef struct {
