@@ -60,4 +60,19 @@ describe('per-channel weights and biases', () => {
     const bias = quantizeBias(Float32Array.of(0.5, -0.25), 0.02, Float32Array.of(0.01, 0.004));
     expect(Array.from(bias)).toEqual([2500, -3125]);
   });
+
+  it('quantize along any axis: a [K, N] MatMul weight per column', () => {
+    const [K, N] = [5, 3];
+    // column n holds values up to n + 1 in magnitude
+    const w = Float32Array.from({ length: K * N }, (_, i) => ((i % N) + 1) * (((i * 7) % 11) / 10 - 0.5) * 2);
+    const { data, scales } = quantizeWeightsPerChannel(w, [K, N], 1);
+    expect(scales).toHaveLength(N);
+    for (let n = 0; n < N; n++) {
+      let maxAbs = 0;
+      for (let k = 0; k < K; k++) maxAbs = Math.max(maxAbs, Math.abs(w[k * N + n]));
+      expect(scales[n]).toBe(Math.fround(maxAbs / 127));
+      const column = Array.from({ length: K }, (_, k) => data[k * N + n]);
+      expect(Math.max(...column.map(Math.abs))).toBe(127);
+    }
+  });
 });
