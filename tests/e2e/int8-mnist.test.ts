@@ -79,6 +79,18 @@ describe('MNIST in int8', () => {
     }
   });
 
+  it('validates on the board under QEMU too, with instructions per inference', () => {
+    const r = JSON.parse(ok(['validate', model, join(work, 'int8'), '--data', join(testSet, 'digits.npy'), '--labels', join(testSet, 'labels.npy'),
+      '--board', 'mps2-an386', '--limit', '30', '--json']));
+    expect(r.target).toBe('mps2-an386');
+    expect(r.samples).toBe(30);
+    expect(r.instructionsPerInference).toBeGreaterThan(307_648);
+    expect(r.outputs.probabilities.top1Agreement).toBeGreaterThan(0.95);
+    const wrongBoard = cli(['validate', model, join(work, 'int8'), '--data', join(testSet, 'digits.npy'), '--board', 'mps3-an547']);
+    expect(wrongBoard.code).toBe(2);
+    expect(wrongBoard.stderr).toContain('compiled for mps2-an386');
+  });
+
   it('per layer: every layer close to ONNX Runtime on in-range data', () => {
     const r = JSON.parse(ok(['validate', model, join(work, 'int8'), '--data', join(testSet, 'digits.npy'), '--limit', '20', '--per-layer', '--json']));
     const names = r.layers.map((l: { node: string }) => l.node);
