@@ -4,11 +4,12 @@
 // the compiler's own domain, so a model's opset never restricts them.
 import { allocateTensorData } from '../onnx/tensor-bytes.js';
 import type { ConstTensor } from '../ir/graph.js';
-import { layerNormFamily } from './normalization.js';
+import { layerNormFamily, lowerNormInt8, normInt8Refusal, normInt8Weights, type NormInt8Operands } from './normalization.js';
+import { isQuantizedNode } from './int8-lowering.js';
 import { erf } from './unary.js';
 import {
   attrFloat, inputArg, outputArg, requireFloat32, requireInput,
-  type EvalContext, type OpFamily,
+  type EvalContext, type LowerContext, type OpFamily,
 } from './op.js';
 
 export const FUSED_DOMAIN = 'onnx2mcu';
@@ -18,9 +19,20 @@ function rowsOf(shape: number[]): { outer: number; size: number } {
   return { outer: shape.reduce((a, b) => a * b, 1) / size, size };
 }
 
+/** RMSNorm's int8 operands: rows along the last axis, the optional scale at input 1, no bias. */
+function rmsOperands(ctx: LowerContext): NormInt8Operands {
+  return { normalized: [rowsOf(requireInput(ctx, 0).shape).size], scale: ctx.node.inputs[1] ? 1 : undefined };
+}
+
 export const rmsNormFamily: OpFamily = {
   opTypes: ['RMSNormalization'],
   domain: FUSED_DOMAIN,
+  // int8 with integer statistics (normalization.ts's lowerNormInt8); gamma is a per-element weight.
+  int8: {
+    output: 'calibrated',
+    refuses: (ctx) => normInt8Refusal(ctx, rmsOperands(ctx)),
+    weights: (ctx) => normInt8Weights(ctx, rmsOperands(ctx)),
+  },
   inferShapes(ctx) {
     requireFloat32(ctx, 0, 1);
     return [{ ...requireInput(ctx, 0) }];
@@ -45,6 +57,9 @@ export const rmsNormFamily: OpFamily = {
   },
   lower(ctx) {
     const { outer, size } = rowsOf(requireInput(ctx, 0).shape);
+    if (isQuantizedNode(ctx)) {
+      return lowerNormInt8(ctx, 'rms', { ...rmsOperands(ctx), outer, epsilon: attrFloat(ctx.node, 'epsilon') });
+    }
     return {
       node: ctx.node.name,
       opType: 'RMSNormalization',

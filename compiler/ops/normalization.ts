@@ -1,11 +1,17 @@
 // Normalisations that compute their statistics from the data: LayerNormalization,
 // InstanceNormalization, MeanVarianceNormalization, LpNormalization and LRN (float32).
 // BatchNormalization, whose statistics are usually constants, is batchnorm.ts.
+// LayerNormalization (and the RMSNormalization of fused.ts) also run in int8, with integer
+// statistics: see lowerNormInt8 below and runtime-c's kernels_int8_norm.h.
 import {
   attrFloat, attrInt, attrInts, inputArg, nodeError, normaliseAxis, outputArg, requireFloat32, requireInput,
-  type EvalContext, type KernelArg, type LowerContext, type OpFamily, type ShapeContext, type TypedShape,
+  type EvalContext, type Int8Rule, type KernelArg, type KernelCall, type LowerContext, type OpFamily, type ShapeContext,
+  type TypedShape,
 } from './op.js';
 import { axisView, product, reductionWalk, walkOffsets, walkParams } from './reduction-axes.js';
+import { isQuantizedNode, perTensor, quantizationOf } from './int8-lowering.js';
+import { quantizeMultiplier } from '../quantize/fixed-point.js';
+import { roundHalfAwayFromZero } from '../quantize/params.js';
 import type { ConstTensor, Node } from '../ir/graph.js';
 
 const f32 = (t: ConstTensor | undefined) => t!.data as Float32Array;
@@ -18,6 +24,155 @@ function moments(values: number[]): { mean: number; variance: number } {
 
 const optionalOutput = (ctx: LowerContext, index: number): KernelArg =>
   ((ctx.node.outputs[index] ?? '') === '' ? { kind: 'null', ctype: 'float' } : outputArg(ctx, index));
+
+// ---- int8 LayerNormalization and RMSNormalization ---------------------------------------------
+//
+// The quantize pass hands the kernel Scale (gamma) as per-element symmetric int8 weights (one
+// scale per element along the one axis it varies on, so gamma survives to float32 precision)
+// and B (beta) as int32 at input scale x gamma scale; the lowering turns them into what
+// o2m_layer_norm_i8 / o2m_rms_norm_i8 take: gamma / output_scale as a quantized multiplier per
+// element and beta / output_scale in Q8 per element. Epsilon becomes an integer in the
+// kernel's units of squared input levels.
+
+/** The most elements per row: keeps size * level, size^2 * variance and W inside the kernel's integers. */
+export const NORM_INT8_MAX_ROW = 2 ** 22;
+/** Fraction bits of the kernel's Q8 output before the final rounding (O2M_NORM_OUTPUT_FRACTION_BITS). */
+const NORM_OUTPUT_FRACTION_BITS = 8;
+/** Epsilon in squared levels is capped so the kernel's W stays below 2^62. */
+const NORM_MAX_EPSILON = 2n ** 61n;
+
+/** The axes of a constant's shape that are not 1. */
+const varyingAxes = (shape: readonly number[]) => shape.flatMap((d, i) => (d === 1 ? [] : [i]));
+
+/** The weight axis of a Scale constant: the one axis it varies along (its last when it varies along none). */
+function scaleAxis(shape: readonly number[]): number {
+  return varyingAxes(shape)[0] ?? shape.length - 1;
+}
+
+export interface NormInt8Operands {
+  /** The normalized (trailing) shape each row has. */
+  normalized: number[];
+  /** Input index of Scale (gamma), when the node has one. */
+  scale?: number;
+  /** Input index of B (beta), when the node has one. */
+  bias?: number;
+}
+
+/** Why a LayerNorm or RMSNorm node cannot run on the int8 kernels, or undefined. */
+export function normInt8Refusal(ctx: LowerContext, o: NormInt8Operands): string | undefined {
+  const size = product(o.normalized);
+  if (size > NORM_INT8_MAX_ROW) return `rows of ${size} elements; the int8 kernel takes at most ${NORM_INT8_MAX_ROW}`;
+  const position = (shape: readonly number[], axis: number) => o.normalized.length - shape.length + axis;
+  let scaleShape: number[] | undefined;
+  if (o.scale !== undefined && ctx.inputs[o.scale]) {
+    if (!ctx.constants[o.scale]) return 'its Scale is not a constant';
+    scaleShape = ctx.inputs[o.scale]!.shape;
+    if (scaleShape.length === 0) return 'its Scale is a scalar';
+    if (varyingAxes(scaleShape).length > 1) return 'its Scale varies along more than one axis';
+  }
+  if (o.bias !== undefined && ctx.inputs[o.bias]) {
+    if (!ctx.constants[o.bias]) return 'its B is not a constant';
+    const biasShape = ctx.inputs[o.bias]!.shape;
+    const biasAxes = varyingAxes(biasShape);
+    if (biasAxes.length === 0) return undefined;
+    const scaleAxes = scaleShape ? varyingAxes(scaleShape) : [];
+    if (biasAxes.length > 1 || scaleAxes.length === 0
+      || position(biasShape, biasAxes[0]) !== position(scaleShape!, scaleAxes[0])) {
+      return 'its B varies along an axis its Scale does not';
+    }
+  }
+  return undefined;
+}
+
+/** The quantize pass's weights: gamma per element along its axis, beta as its int32 bias. */
+export function normInt8Weights(ctx: LowerContext, o: NormInt8Operands): ReturnType<NonNullable<Int8Rule['weights']>> {
+  if (o.scale === undefined || !ctx.inputs[o.scale]) return undefined;
+  const hasBias = o.bias !== undefined && ctx.inputs[o.bias] !== undefined;
+  return { input: o.scale, axis: scaleAxis(ctx.inputs[o.scale]!.shape), ...(hasBias ? { bias: o.bias } : {}) };
+}
+
+/** The int8 kernel call for a quantized LayerNorm ('layer') or RMSNorm ('rms') node. */
+export function lowerNormInt8(ctx: LowerContext, mode: 'layer' | 'rms', o: NormInt8Operands & { outer: number; epsilon: number }): KernelCall {
+  const size = product(o.normalized);
+  const input = perTensor(quantizationOf(ctx, 0));
+  const output = perTensor(quantizationOf(ctx, { output: 0 }));
+
+  // gamma and beta per element of a row: each element reads the channel of its coordinate
+  // along the one axis gamma varies on (or channel 0).
+  const hasScale = o.scale !== undefined && ctx.inputs[o.scale] !== undefined;
+  const hasBias = o.bias !== undefined && ctx.inputs[o.bias] !== undefined;
+  let channelOf = (_: number) => 0;
+  const gamma: number[] = [1];
+  const beta: number[] = [0];
+  if (hasScale) {
+    const scaleShape = ctx.inputs[o.scale!]!.shape;
+    const q = quantizationOf(ctx, o.scale!);
+    const data = ctx.constants[o.scale!]!.data as Int8Array;
+    const axis = scaleAxis(scaleShape);
+    const channels = scaleShape[axis];
+    if (channels > 1) {
+      const at = o.normalized.length - scaleShape.length + axis;
+      const inner = product(o.normalized.slice(at + 1));
+      channelOf = (i) => Math.floor(i / inner) % channels;
+    }
+    gamma.length = 0;
+    for (let c = 0; c < channels; c++) gamma.push(data[c] * q.scales[c]);
+    if (hasBias) {
+      const b = quantizationOf(ctx, o.bias!);
+      const biasData = ctx.constants[o.bias!]!.data as Int32Array;
+      beta.length = 0;
+      for (let c = 0; c < channels; c++) {
+        if (Math.abs(biasData[c]) >= 2 ** 31 - 1) {
+          throw nodeError(ctx.node, `B[${c}] / Scale[${c}] is too large for the int8 kernel's int32 bias; keep the node in float (--keep-float ${ctx.node.name})`);
+        }
+        beta.push(biasData[c] * b.scales[c]);
+      }
+    }
+  }
+
+  // n = d / sqrt(W) is at most sqrt(size - 1) for LayerNorm and 1 for RMSNorm: Q(norm_bits) keeps it below 2^30.
+  const normBits = mode === 'layer' ? 30 - Math.ceil(Math.log2(size) / 2) : 30;
+  // LayerNorm's W is size^2 * (variance + eps) in squared levels, RMSNorm's size * (mean square + eps);
+  // RMSNorm's missing sqrt(size) goes into every multiplier.
+  const rows = mode === 'layer' ? size * size : size;
+  const epsilonLevels = (rows * Math.fround(o.epsilon)) / (input.scale * input.scale);
+  const epsilonInt = epsilonLevels >= 2 ** 61 ? NORM_MAX_EPSILON : BigInt(roundHalfAwayFromZero(epsilonLevels));
+  const rowFactor = mode === 'layer' ? 1 : Math.sqrt(size);
+
+  const multipliers = new Int32Array(size);
+  const shifts = new Int32Array(size);
+  const biases = new Int32Array(size);
+  for (let i = 0; i < size; i++) {
+    const g = gamma[channelOf(i)];
+    const m = quantizeMultiplier(Math.abs(g) * rowFactor / output.scale * 2 ** (NORM_OUTPUT_FRACTION_BITS - normBits));
+    multipliers[i] = g < 0 ? -m.multiplier : m.multiplier;
+    shifts[i] = m.shift;
+    const b = roundHalfAwayFromZero(beta[channelOf(i)] * 2 ** NORM_OUTPUT_FRACTION_BITS / output.scale);
+    biases[i] = Math.max(-(2 ** 31), Math.min(2 ** 31 - 1, b));
+  }
+  const derived = (field: string, data: Int32Array): KernelArg => ({
+    kind: 'derived', tensor: { name: `${ctx.node.name}::${field}`, dtype: 'int32', shape: [size], data },
+  });
+  return {
+    node: ctx.node.name,
+    opType: ctx.node.opType,
+    kernel: mode === 'layer' ? 'o2m_layer_norm_i8' : 'o2m_rms_norm_i8',
+    paramsType: 'o2m_norm_i8_params',
+    params: {
+      outer: { int: o.outer }, size: { int: size },
+      input_offset: { int: -input.zeroPoint },
+      eps_hi: { int: Number(epsilonInt >> 31n) }, eps_lo: { int: Number(epsilonInt & 0x7fffffffn) },
+      norm_bits: { int: normBits },
+      output_offset: { int: output.zeroPoint },
+    },
+    args: [
+      inputArg(ctx, 0), derived('multipliers', multipliers), derived('shifts', shifts),
+      hasBias ? derived('bias', biases) : { kind: 'null', ctype: 'int32_t' },
+      outputArg(ctx),
+    ],
+    macs: 0,
+  };
+}
 
 // ---- LayerNormalization (opset 17) ----------------------------------------------------------------
 
@@ -77,6 +232,15 @@ export const layerNormFamily: OpFamily = {
     return [{ ...x }, stats, stats];
   },
 
+  int8: {
+    output: 'calibrated',
+    refuses(ctx) {
+      if (ctx.node.outputs.slice(1).some((name) => name !== '')) return 'its Mean and InvStdDev outputs have no int8 kernel';
+      return normInt8Refusal(ctx, { normalized: layerNormGeometry(ctx).normalized, scale: 1, bias: 2 });
+    },
+    weights: (ctx) => normInt8Weights(ctx, { normalized: layerNormGeometry(ctx).normalized, scale: 1, bias: 2 }),
+  },
+
   evaluate(ctx: EvalContext) {
     const g = layerNormGeometry({ node: ctx.node, inputs: ctx.inputTypes });
     const x = f32(ctx.inputs[0]);
@@ -104,6 +268,11 @@ export const layerNormFamily: OpFamily = {
   },
 
   lower(ctx: LowerContext) {
+    if (isQuantizedNode(ctx)) {
+      // Scale and B are the quantize pass's weight and per-channel int32 bias now, not the model's shapes.
+      const g = layerNormGeometry({ node: ctx.node, inputs: [ctx.inputs[0]] });
+      return lowerNormInt8(ctx, 'layer', { normalized: g.normalized, scale: 1, bias: 2, outer: g.outer, epsilon: g.epsilon });
+    }
     const g = layerNormGeometry(ctx);
     const operand = (i: number, what: string): KernelArg => {
       const expanded = perElement(ctx.node, ctx.constants[i], ctx.inputs[i]?.shape, g.normalized, what);

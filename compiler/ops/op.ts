@@ -118,6 +118,11 @@ export interface Int8Rule {
    * Undefined when the node has no constant weight (MatMul of two activations).
    */
   weights?(ctx: LowerContext): { input: number; axis: number; bias?: number; biasFactor?: number } | undefined;
+  /**
+   * Output parameters the op fixes itself, overriding the calibrated ones (Softmax: scale 1/256,
+   * zero point -128, as TFLite, since its output always lies in [0, 1)).
+   */
+  outputQuantization?(ctx: LowerContext): Quantization;
 }
 
 /** The types, shapes and constants a node sees, as lowering (and planning its scratch) needs them. */

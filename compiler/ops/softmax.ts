@@ -1,12 +1,14 @@
 // Softmax, LogSoftmax and Hardmax. Before opset 13 the input is coerced to 2-D at `axis`
 // (default 1) and the op runs over the whole second dimension; from 13 on it runs along one axis
-// (default -1).
+// (default -1). Softmax also runs in int8 (o2m_softmax_i8): an exp table over the distance
+// from the row maximum, integer sums, output at TFLite's fixed scale 1/256 and zero point -128.
 import {
   attrInt, inputArg, normaliseAxis, outputArg, requireFloat32, requireInput,
-  type EvalContext, type LowerContext, type OpFamily, type TypedShape,
+  type EvalContext, type KernelCall, type LowerContext, type OpFamily, type TypedShape,
 } from './op.js';
 import { axisView, product } from './reduction-axes.js';
-import type { Node } from '../ir/graph.js';
+import { isQuantizedNode, perTensor, quantizationOf } from './int8-lowering.js';
+import type { Node, Quantization } from '../ir/graph.js';
 
 const KERNELS: Record<string, string> = {
   Softmax: 'o2m_softmax_f32', LogSoftmax: 'o2m_log_softmax_f32', Hardmax: 'o2m_hardmax_f32',
@@ -29,6 +31,45 @@ function applyAlongAxis(opType: string, x: number[]): number[] {
   }
   const sum = x.reduce((s, v) => s + Math.exp(v - max), 0);
   return opType === 'Softmax' ? x.map((v) => Math.exp(v - max) / sum) : x.map((v) => v - max - Math.log(sum));
+}
+
+/** TFLite's int8 softmax output: [0, 1) on 256 levels, level -128 for 0. */
+export const SOFTMAX_INT8_OUTPUT: Quantization = { scales: [1 / 256], zeroPoints: [-128] };
+
+/**
+ * The Q format of o2m_softmax_i8's exp table for rows of `length` terms: the most fraction bits
+ * (at most 30) with which `length` terms of at most 2^bits each still sum inside int32.
+ */
+export function softmaxTableBits(length: number): number {
+  return Math.min(30, Math.floor(Math.log2((2 ** 31 - 1) / length)));
+}
+
+/** exp(inputScale * -k) * 2^bits rounded, for k = max - x in 0..255: the table o2m_softmax_i8 reads. */
+export function softmaxExpTable(inputScale: number, length: number): Int32Array {
+  const bits = softmaxTableBits(length);
+  return Int32Array.from({ length: 256 }, (_, k) => Math.round(Math.exp(-inputScale * k) * 2 ** bits));
+}
+
+function lowerSoftmaxInt8(ctx: LowerContext): KernelCall {
+  const view = softmaxView(ctx);
+  const input = perTensor(quantizationOf(ctx, 0));
+  const output = perTensor(quantizationOf(ctx, { output: 0 }));
+  if (output.scale !== SOFTMAX_INT8_OUTPUT.scales[0] || output.zeroPoint !== SOFTMAX_INT8_OUTPUT.zeroPoints[0]) {
+    throw new Error(`internal: int8 Softmax '${ctx.node.name}' has output parameters other than 1/256 and -128`);
+  }
+  return {
+    node: ctx.node.name,
+    opType: ctx.node.opType,
+    kernel: 'o2m_softmax_i8',
+    paramsType: 'o2m_softmax_i8_params',
+    params: { outer: { int: view.outer }, axis: { int: view.axis }, inner: { int: view.inner } },
+    args: [
+      inputArg(ctx, 0),
+      { kind: 'derived', tensor: { name: `${ctx.node.name}::exp_table`, dtype: 'int32', shape: [256], data: softmaxExpTable(input.scale, view.axis) } },
+      outputArg(ctx),
+    ],
+    macs: 0,
+  };
 }
 
 export const softmaxFamily: OpFamily = {
@@ -56,7 +97,14 @@ export const softmaxFamily: OpFamily = {
     return [{ name: ctx.node.outputs[0], dtype: 'float32', shape: ctx.outputs[0].shape, data: y }];
   },
 
+  int8: {
+    output: 'calibrated',
+    outputQuantization: () => SOFTMAX_INT8_OUTPUT,
+    refuses: (ctx) => (ctx.node.opType === 'Softmax' ? undefined : `${ctx.node.opType} has no int8 kernel`),
+  },
+
   lower(ctx: LowerContext) {
+    if (isQuantizedNode(ctx)) return lowerSoftmaxInt8(ctx);
     const view = softmaxView(ctx);
     return {
       node: ctx.node.name,

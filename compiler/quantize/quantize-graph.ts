@@ -174,7 +174,8 @@ export function quantizeGraph(graph: Graph, options: QuantizeOptions): Quantized
 
     const outputs = node.outputs.map((name, i) => {
       if (name === '' || ctx.outputs[i].dtype !== 'float32') return name;
-      const q = rule.output === 'input' ? firstQ : paramsForRange(rangeOf(name));
+      const q = rule.outputQuantization?.(ctx)
+        ?? (rule.output === 'input' ? firstQ : paramsForRange(rangeOf(name)));
       const needsFloat = graphOutputs.has(name) || (uses.get(name) ?? []).some((c) => !int8Nodes.has(c.name));
       const int8Name = needsFloat ? `${name}::int8` : name;
       setValue(int8Name, { dtype: 'int8', shape: ctx.outputs[i].shape }, q);
