@@ -2,8 +2,10 @@
 // out of its slot of the input. Viewed as [outer][axis][inner], a slot is a column band.
 import {
   attrInt, attrInts, inputArg, nodeError, normaliseAxis, outputArg, requireDtypes, requireInput,
-  type KernelCall, type OpFamily, type TypedShape,
+  type KernelArg, type KernelCall, type LowerContext, type OpFamily, type TypedShape,
 } from './op.js';
+import { quantizeMultiplier } from '../quantize/fixed-point.js';
+import { isQuantizedNode, perTensor, quantizationOf } from './int8-lowering.js';
 import { elementCount, type ConstTensor, type Node } from '../ir/graph.js';
 import { constantIntsInput } from './constant-inputs.js';
 import { evaluateWalks, MOVABLE_DTYPES, stridedCopyCall, type StridedWalk } from './strided-copy.js';
@@ -90,15 +92,53 @@ export const concatFamily: OpFamily = {
     const { shape, walks } = concatWalks(ctx.node, inputs, ctx.opset);
     return [evaluateWalks(ctx.node.outputs[0], inputs[0].dtype, shape, walks.map((walk, i) => ({ walk, input: inputs[i] })))];
   },
+  // Each input keeps its own calibrated scale; those that differ from the output's are rescaled
+  // into their band, the others copied byte for byte.
+  int8: { output: 'calibrated' },
   lower(ctx): KernelCall[] {
     const inputs = present(ctx.inputs, ctx.node);
     const { walks } = concatWalks(ctx.node, inputs, ctx.opset);
+    const quantized = isQuantizedNode(ctx);
     return walks
       .map((walk, i) => ({ walk, i }))
       .filter(({ walk }) => elementCount(walk.shape) > 0)
-      .map(({ walk, i }) => stridedCopyCall(ctx.node, inputs[0].dtype, walk, inputArg(ctx, i), outputArg(ctx)));
+      .map(({ walk, i }) => (quantized
+        ? concatInt8Part(ctx, i, walk)
+        : stridedCopyCall(ctx.node, inputs[0].dtype, walk, inputArg(ctx, i), outputArg(ctx))));
   },
 };
+
+/** One int8 input into its band: a copy when it shares the output's quantization, else a rescale. */
+function concatInt8Part(ctx: LowerContext, index: number, walk: StridedWalk): KernelCall {
+  const input = perTensor(quantizationOf(ctx, index));
+  const output = perTensor(quantizationOf(ctx, { output: 0 }));
+  const args: KernelArg[] = [inputArg(ctx, index), outputArg(ctx)];
+  if (input.scale === output.scale && input.zeroPoint === output.zeroPoint) {
+    return stridedCopyCall(ctx.node, 'int8', walk, args[0], args[1]);
+  }
+  const q = quantizeMultiplier(input.scale / output.scale);
+  return {
+    node: ctx.node.name,
+    opType: ctx.node.opType,
+    kernel: 'o2m_requantize_copy_i8',
+    paramsType: 'o2m_requantize_copy_i8_params',
+    params: {
+      rows: { int: walk.shape[0] },
+      row_length: { int: walk.shape[1] },
+      in_row_stride: { int: walk.inStrides[0] },
+      out_row_stride: { int: walk.outStrides[0] },
+      out_start: { int: walk.outOffset },
+      input_offset: { int: -input.zeroPoint },
+      output_offset: { int: output.zeroPoint },
+      multiplier: { int: q.multiplier },
+      shift: { int: q.shift },
+      act_min: { int: -128 },
+      act_max: { int: 127 },
+    },
+    args,
+    macs: 0,
+  };
+}
 
 // ---- Split -------------------------------------------------------------------------------
 
@@ -139,6 +179,8 @@ function splitWalks(ctx: Parameters<typeof splitSizes>[0]): { shape: number[]; w
 export const splitFamily: OpFamily = {
   opTypes: ['Split'],
   dtypes: MOVABLE_DTYPES,
+  // Pure data movement: every part keeps the input's scale.
+  int8: { output: 'input' },
   inferShapes(ctx) {
     requireDtypes(ctx, MOVABLE_DTYPES, 0);
     const dtype = requireInput(ctx, 0).dtype;

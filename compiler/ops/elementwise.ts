@@ -15,7 +15,9 @@ import {
   type ShapeContext, type TypedShape,
 } from './op.js';
 import { allocateTensorData } from '../onnx/tensor-bytes.js';
-import { DTYPE_CTYPE, type ConstTensor, type DType, type Node, type TensorData } from '../ir/graph.js';
+import { quantizeMultiplier } from '../quantize/fixed-point.js';
+import { int8ActivationClamp, isQuantizedNode, perTensor, quantizationOf } from './int8-lowering.js';
+import { DTYPE_CTYPE, type ConstTensor, type DType, type Node, type Quantization, type TensorData } from '../ir/graph.js';
 
 /** O2M_VARIADIC_MAX_INPUTS of kernels_elementwise.h. */
 const VARIADIC_MAX_INPUTS = 4;
@@ -285,11 +287,114 @@ export const binaryFamily: OpFamily = {
     return [evaluateBroadcast(ctx, [a, b], operandShapes({ ...ctx, inputs: ctx.inputTypes }), ([x, y]) => compute(x, y))];
   },
 
+  // Add, Sub and Mul rescale in integers as TFLite does; the output takes its calibrated range.
+  // Div runs in int8 only by a positive scalar constant, whose reciprocal joins the rescaling.
+  int8: {
+    output: 'calibrated',
+    refuses: (ctx) => (ctx.node.opType === 'Div' && constantDivisor(ctx.constants[1]) === undefined
+      ? 'Div has an int8 kernel only for a positive scalar constant divisor' : undefined),
+  },
+
   lower(ctx) {
+    if (isQuantizedNode(ctx)) return lowerBinaryInt8(ctx);
     const rule = ARITHMETIC[ARITHMETIC_OF_OP[ctx.node.opType]];
     return binaryCall(ctx, rule.kernelOp, ctx.inputs[0]!.dtype, operandShapes(ctx), [inputArg(ctx, 0), inputArg(ctx, 1)]);
   },
 };
+
+/** TFLite's int8 Add and Sub: the operands meet at 2 × the larger scale with 20 bits of headroom. */
+export const INT8_ADD_LEFT_SHIFT = 20;
+
+/** Fields of a quantized multiplier in a parameter struct: `<name>_multiplier` and `<name>_shift`. */
+function multiplierParams(name: string, real: number): Record<string, ParamValue> {
+  const q = quantizeMultiplier(real);
+  return { [`${name}_multiplier`]: { int: q.multiplier }, [`${name}_shift`]: { int: q.shift } };
+}
+
+/** The value of a positive, finite, one-element constant (a float divisor before quantization). */
+function constantDivisor(c: ConstTensor | undefined): number | undefined {
+  if (!c || c.data.length !== 1 || c.dtype !== 'float32') return undefined;
+  const v = Number(c.data[0]);
+  return v > 0 && Number.isFinite(v) ? v : undefined;
+}
+
+/**
+ * Div of an int8 tensor by a positive scalar constant: out = x × (scale_x / (c × scale_out)),
+ * one requantisation of each element (o2m_requantize_copy_i8). The quantize pass stored c as
+ * one int8 level at the end of a range [0, c], so (level - zero point) × scale gives c back to
+ * float32 precision.
+ */
+function lowerDivInt8(ctx: LowerContext, a: { scale: number; zeroPoint: number }, outputQ: Quantization): KernelCall {
+  const c = ctx.constants[1];
+  const cq = perTensor(quantizationOf(ctx, 1));
+  const divisor = c && c.data.length === 1 ? (Number(c.data[0]) - cq.zeroPoint) * cq.scale : 0;
+  if (!(divisor > 0)) throw nodeError(ctx.node, 'an int8 Div needs a positive scalar constant divisor');
+  const out = perTensor(outputQ);
+  const q = quantizeMultiplier(a.scale / (divisor * out.scale));
+  return {
+    node: ctx.node.name,
+    opType: ctx.node.opType,
+    kernel: 'o2m_requantize_copy_i8',
+    paramsType: 'o2m_requantize_copy_i8_params',
+    params: {
+      rows: { int: 1 },
+      row_length: { int: count(ctx.outputs[0].shape) },
+      in_row_stride: { int: 0 },
+      out_row_stride: { int: 0 },
+      out_start: { int: 0 },
+      input_offset: { int: -a.zeroPoint },
+      output_offset: { int: out.zeroPoint },
+      multiplier: { int: q.multiplier },
+      shift: { int: q.shift },
+      ...int8ActivationClamp(ctx, outputQ),
+    },
+    args: [inputArg(ctx, 0), outputArg(ctx)],
+    macs: 0,
+  };
+}
+
+/** Add, Sub or Mul of two int8 tensors of a quantized graph (o2m_add_i8, o2m_mul_i8); Div by a constant. */
+function lowerBinaryInt8(ctx: LowerContext): KernelCall {
+  const op = ctx.node.opType;
+  const a = perTensor(quantizationOf(ctx, 0));
+  const outputQ = quantizationOf(ctx, { output: 0 });
+  if (op === 'Div') return lowerDivInt8(ctx, a, outputQ);
+  if (op !== 'Add' && op !== 'Sub' && op !== 'Mul') throw nodeError(ctx.node, `${op} has no int8 kernel`);
+  const b = perTensor(quantizationOf(ctx, 1));
+  const out = perTensor(outputQ);
+  const [aShape, bShape] = operandShapes(ctx);
+  const layout = broadcastLayout(ctx.node, ctx.outputs[0].shape, [aShape, bShape]);
+  const common: Record<string, ParamValue> = {
+    count: { int: count(ctx.outputs[0].shape) },
+    rank: { int: layout.rank },
+    out_shape: { ints: layout.outShape },
+    a_strides: { ints: layout.strides[0] },
+    b_strides: { ints: layout.strides[1] },
+    a_offset: { int: -a.zeroPoint },
+    b_offset: { int: -b.zeroPoint },
+    output_offset: { int: out.zeroPoint },
+  };
+  const call = { node: ctx.node.name, opType: op, args: [inputArg(ctx, 0), inputArg(ctx, 1), outputArg(ctx)], macs: 0 };
+  if (op === 'Mul') {
+    return {
+      ...call, kernel: 'o2m_mul_i8', paramsType: 'o2m_mul_i8_params',
+      params: { ...common, ...multiplierParams('output', a.scale * b.scale / out.scale), ...int8ActivationClamp(ctx, outputQ) },
+    };
+  }
+  const twiceMaxScale = 2 * Math.max(a.scale, b.scale);
+  return {
+    ...call, kernel: 'o2m_add_i8', paramsType: 'o2m_add_i8_params',
+    params: {
+      ...common,
+      left_shift: { int: INT8_ADD_LEFT_SHIFT },
+      ...multiplierParams('a', a.scale / twiceMaxScale),
+      ...multiplierParams('b', b.scale / twiceMaxScale),
+      ...multiplierParams('output', twiceMaxScale / (2 ** INT8_ADD_LEFT_SHIFT * out.scale)),
+      subtract: { int: op === 'Sub' ? 1 : 0 },
+      ...int8ActivationClamp(ctx, outputQ),
+    },
+  };
+}
 
 /** Mod: fmod=0 is Python's remainder (integers only, as ONNX specifies), fmod=1 is C's. */
 const modFamily: OpFamily = {

@@ -98,6 +98,9 @@ function gatherAxis(ctx: Context): number {
 
 const gatherFamily: OpFamily = {
   opTypes: ['Gather'],
+  // Selecting elements keeps their scale: the output shares the data's quantization (an
+  // embedding table, a constant, is quantized per tensor by the quantize pass).
+  int8: { output: 'input' },
   opsets: [1, 17],
   dtypes: DATA_DTYPES,
   inferShapes(ctx) {
@@ -214,6 +217,8 @@ function forEachElementIndex(node: Node, data: ConstTensor, indices: ConstTensor
 
 const gatherElementsFamily: OpFamily = {
   opTypes: ['GatherElements'],
+  // Selecting elements keeps their scale.
+  int8: { output: 'input' },
   opsets: [11, 17],
   dtypes: DATA_DTYPES,
   inferShapes(ctx) {
@@ -392,6 +397,8 @@ const gatherNdBatchDims = (node: Node, opset: number) => (opset >= 12 ? attrInt(
 
 const gatherNdFamily: OpFamily = {
   opTypes: ['GatherND'],
+  // Selecting elements keeps their scale.
+  int8: { output: 'input' },
   opsets: [11, 17],
   dtypes: DATA_DTYPES,
   inferShapes(ctx) {

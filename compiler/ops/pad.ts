@@ -9,6 +9,8 @@ import {
   type KernelArg, type KernelCall, type OpFamily, type TypedShape,
 } from './op.js';
 import { denseStrides, MAX_KERNEL_DIMS, MOVABLE_DTYPES } from './strided-copy.js';
+import { isQuantizedNode, perTensor, quantizationOf } from './int8-lowering.js';
+import { quantizeValue } from '../quantize/params.js';
 
 export type PadMode = 'constant' | 'reflect' | 'edge' | 'wrap';
 
@@ -187,12 +189,16 @@ export const padFamily: OpFamily = {
     const constant = value === undefined ? ctx.inputs[2]!.data : castData(Float64Array.of(value), 'float64', x.dtype);
     return [evaluatePadding(ctx.node.outputs[0], x.dtype, padOf(shapeCtx), x.data, constant)];
   },
+  // Pure data movement at the input's scale. A constant_value input is quantized with the
+  // input's scale by the quantize pass; the attribute (or the default 0) is quantized here.
+  int8: { output: 'input' },
   lower(ctx) {
     const dtype = requireInput(ctx, 0).dtype;
     const value = constantValueInput(ctx);
-    const constant: KernelArg = value === undefined
+    const level = value !== undefined && isQuantizedNode(ctx) ? quantizeValue(value, perTensor(quantizationOf(ctx, 0))) : value;
+    const constant: KernelArg = level === undefined
       ? inputArg(ctx, 2)
-      : { kind: 'derived', tensor: scalarTensor(`${ctx.node.name}_pad_value`, dtype, value) };
+      : { kind: 'derived', tensor: scalarTensor(`${ctx.node.name}_pad_value`, dtype, level) };
     return padCall(ctx.node, dtype, padOf(ctx), inputArg(ctx, 0), constant, outputArg(ctx));
   },
 };

@@ -8,6 +8,7 @@ import {
   type EvalContext, type KernelArg, type KernelCall, type LowerContext, type OpFamily, type ParamValue, type ShapeContext, type TypedShape,
 } from './op.js';
 import { planeWindow, volumeWindow, windowGeometry, type WindowGeometry } from './sliding-window.js';
+import { isQuantizedNode, perTensor, quantizationOf } from './int8-lowering.js';
 
 const MAX_POOL_DTYPES: DType[] = ['float32', 'int8', 'uint8'];
 
@@ -235,15 +236,40 @@ export const maxPoolFamily: OpFamily = {
   },
 };
 
+/** The int8 average of 1-D and 2-D windows (o2m_avgpool2d_i8): output at the input's scale. */
+function lowerAveragePoolInt8(ctx: LowerContext, geo: WindowGeometry): KernelCall {
+  const x = requireInput(ctx, 0).shape;
+  return {
+    node: ctx.node.name,
+    opType: ctx.node.opType,
+    kernel: 'o2m_avgpool2d_i8',
+    paramsType: 'o2m_avgpool2d_i8_params',
+    params: {
+      batch_channels: { int: x[0] * x[1] },
+      ...intParams(planeWindow(geo)),
+      count_include_pad: { int: attrInt(ctx.node, 'count_include_pad', 0) },
+      input_zero_point: { int: perTensor(quantizationOf(ctx, 0)).zeroPoint },
+    },
+    args: [inputArg(ctx, 0), outputArg(ctx)],
+    macs: 0,
+  };
+}
+
 export const averagePoolFamily: OpFamily = {
   opTypes: ['AveragePool'],
   opsets: [1, 17],
   dtypes: ['float32'],
   inferShapes: (ctx) => windowPoolShapes(ctx, ['float32']),
+  // The mean of levels is the level of the mean (TFLite keeps the input's scale too).
+  int8: {
+    output: 'input',
+    refuses: (ctx) => (requireInput(ctx, 0).shape.length > 4 ? '3-D average pooling has no int8 kernel' : undefined),
+  },
   evaluate: evaluateWindowPool,
   lower(ctx) {
     const x = requireInput(ctx, 0).shape;
     const geo = poolGeometry(ctx.node, x);
+    if (isQuantizedNode(ctx)) return lowerAveragePoolInt8(ctx, geo);
     return x.length <= 4 ? lowerPlanePool(ctx, 'o2m_avgpool2d_f32', geo) : lowerVolumePool(ctx, 'o2m_avgpool3d_f32', geo);
   },
 };
@@ -304,6 +330,14 @@ function lowerGlobalPool(ctx: LowerContext): KernelCall {
   const batchChannels = x[0] * x[1];
   const spatial = elementCount(x.slice(2));
   const common = { node: ctx.node.name, opType: ctx.node.opType, args: [inputArg(ctx, 0), outputArg(ctx)] as KernelArg[], macs: 0 };
+  if (ctx.node.opType === 'GlobalAveragePool' && isQuantizedNode(ctx)) {
+    return {
+      ...common,
+      kernel: 'o2m_global_avgpool_i8',
+      paramsType: 'o2m_global_avgpool_i8_params',
+      params: { batch_channels: { int: batchChannels }, spatial: { int: spatial } },
+    };
+  }
   if (ctx.node.opType === 'GlobalAveragePool') {
     return {
       ...common,
@@ -326,6 +360,11 @@ export const globalAveragePoolFamily: OpFamily = {
   opsets: [1, 17],
   dtypes: ['float32'],
   inferShapes: globalShapes,
+  // As AveragePool: the rounded mean of each plane's levels, at the input's scale.
+  int8: {
+    output: 'input',
+    refuses: (ctx) => (elementCount(requireInput(ctx, 0).shape.slice(2)) === 0 ? 'an empty plane has no mean' : undefined),
+  },
   evaluate: evaluateGlobalPool,
   lower: lowerGlobalPool,
 };

@@ -11,11 +11,13 @@ import {
 import { constantIntsInput } from './constant-inputs.js';
 import { cumSumFamily } from './cumsum.js';
 import {
-  axisView, INTEGER_BITS, isFloatDtype, reductionWalk, storeInteger, walkOffsets, walkParams,
+  axisView, INTEGER_BITS, isFloatDtype, product, reductionWalk, storeInteger, walkOffsets, walkParams,
 } from './reduction-axes.js';
 import { topKFamily } from './topk.js';
 import type { ConstTensor, DType, Node } from '../ir/graph.js';
 import { allocateTensorData } from '../onnx/tensor-bytes.js';
+import { quantizeMultiplier } from '../quantize/fixed-point.js';
+import { isQuantizedNode, perTensor, quantizationOf } from './int8-lowering.js';
 
 // ---- Reduce* -----------------------------------------------------------------------------------
 
@@ -145,8 +147,58 @@ function reduceOps(opTypes: string[], dtypes: DType[]): OpFamily {
   };
 }
 
-export const reduceFamily = reduceOps(Object.keys(REDUCE_OPS).filter((op) => !FLOAT_ONLY_OPS.includes(op)), NUMERIC_DTYPES);
+/** The Reduce* ops with an int8 form, in families of their own (an int8 rule is per family). */
+const INT8_REDUCE_OPS = ['ReduceMean', 'ReduceMax', 'ReduceMin'];
+
+export const reduceFamily = reduceOps(
+  Object.keys(REDUCE_OPS).filter((op) => !FLOAT_ONLY_OPS.includes(op) && !INT8_REDUCE_OPS.includes(op)), NUMERIC_DTYPES,
+);
 export const reduceFloatFamily = reduceOps(FLOAT_ONLY_OPS, FLOAT_DTYPES);
+
+/** Why a reduction has no int8 form: one over no elements has no value to quantize. */
+function emptyReduction(ctx: LowerContext): string | undefined {
+  const { walk } = reduceGeometry(ctx);
+  return walk.reducedShape.some((d) => d === 0) ? 'it reduces over no elements' : undefined;
+}
+
+const reduceMeanFloat = reduceOps(['ReduceMean'], NUMERIC_DTYPES);
+
+/**
+ * ReduceMean; in int8 as TFLite's Mean, with its own calibrated scale: the sum of
+ * (level - input zero point) rescaled by scale_in / (scale_out × count) (o2m_reduce_mean_i8).
+ */
+export const reduceMeanFamily: OpFamily = {
+  ...reduceMeanFloat,
+  int8: { output: 'calibrated', refuses: emptyReduction },
+  lower(ctx) {
+    if (!isQuantizedNode(ctx)) return reduceMeanFloat.lower!(ctx);
+    const { walk } = reduceGeometry(ctx);
+    const input = perTensor(quantizationOf(ctx, 0));
+    const output = perTensor(quantizationOf(ctx, { output: 0 }));
+    const q = quantizeMultiplier(input.scale / (output.scale * product(walk.reducedShape)));
+    return {
+      node: ctx.node.name,
+      opType: ctx.node.opType,
+      kernel: 'o2m_reduce_mean_i8',
+      paramsType: 'o2m_reduce_mean_i8_params',
+      params: {
+        ...walkParams(walk),
+        input_offset: { int: -input.zeroPoint },
+        output_offset: { int: output.zeroPoint },
+        multiplier: { int: q.multiplier },
+        shift: { int: q.shift },
+      },
+      args: [inputArg(ctx, 0), outputArg(ctx)],
+      macs: 0,
+    };
+  },
+};
+
+/** ReduceMax and ReduceMin: the largest level is the largest value, so int8 keeps the input's scale. */
+export const reduceExtremaFamily: OpFamily = {
+  ...reduceOps(['ReduceMax', 'ReduceMin'], NUMERIC_DTYPES),
+  int8: { output: 'input', refuses: emptyReduction },
+};
 
 // ---- ArgMax / ArgMin ---------------------------------------------------------------------------
 
@@ -209,4 +261,4 @@ export const argReduceFamily: OpFamily = {
   },
 };
 
-export const families: OpFamily[] = [reduceFamily, reduceFloatFamily, argReduceFamily, cumSumFamily, topKFamily];
+export const families: OpFamily[] = [reduceFamily, reduceMeanFamily, reduceExtremaFamily, reduceFloatFamily, argReduceFamily, cumSumFamily, topKFamily];

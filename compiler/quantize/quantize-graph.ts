@@ -92,8 +92,8 @@ export function quantizeGraph(graph: Graph, options: QuantizeOptions): Quantized
   const initializers = new Map(graph.initializers);
   const values = new Map(graph.values);
   const nodes: Node[] = [];
-  /** The int8 counterpart of a float value, once one exists. */
-  const int8Of = new Map<string, string>();
+  /** The int8 versions of a float value, once they exist (one per scale that readers need). */
+  const int8Of = new Map<string, string[]>();
 
   const setValue = (name: string, info: Omit<ValueInfo, 'name'>, q?: Quantization) => {
     values.set(name, { name, ...info });
@@ -110,26 +110,43 @@ export function quantizeGraph(graph: Graph, options: QuantizeOptions): Quantized
     return r;
   };
 
-  /** The int8 version of a float value: quantized once, where it is first needed. */
+  const sameParams = (a: Quantization, b: Quantization) => a.scales[0] === b.scales[0] && a.zeroPoints[0] === b.zeroPoints[0];
+  const addBorder = (opType: 'QuantizeLinear' | 'DequantizeLinear', input: string, output: string, q: Quantization) => {
+    const [scale, zeroPoint] = borderConstants(opType === 'QuantizeLinear' ? output : input, q.scales[0], q.zeroPoints[0]);
+    addInitializer(scale);
+    addInitializer(zeroPoint);
+    nodes.push(borderNode(opType, `${output}::${opType === 'QuantizeLinear' ? 'quantize' : 'dequantize'}`, input, output, scale.name, zeroPoint.name));
+  };
+
+  /**
+   * The int8 version of a float value at the scale `wanted` (or its own): made once per scale,
+   * where it is first needed. Two readers that need different scales (a constant shared by
+   * two Pads) get two versions.
+   */
   const int8Value = (name: string, wanted?: Quantization): string => {
-    const existing = int8Of.get(name);
-    if (existing) return existing;
+    const versions = int8Of.get(name) ?? [];
+    const match = versions.find((v) => !wanted || sameParams(quantization.get(v)!, wanted));
+    if (match) return match;
+    const int8Name = versions.length === 0 ? `${name}::int8` : `${name}::int8_${versions.length + 1}`;
+    int8Of.set(name, [...versions, int8Name]);
     const constant = initializers.get(name);
-    const info = values.get(name) ?? constant!;
     if (constant) {
       const q = wanted ?? paramsForRange(rangeOfData(constant.data as Float32Array));
       const p = { scale: q.scales[0], zeroPoint: q.zeroPoints[0] };
       const data = Int8Array.from(constant.data as Float32Array, (v) => quantizeValue(v, p));
-      return addInitializer({ name: `${name}::int8`, dtype: 'int8', shape: constant.shape, data }, q);
+      return addInitializer({ name: int8Name, dtype: 'int8', shape: constant.shape, data }, q);
     }
+    const info = values.get(name)!;
     const q = wanted ?? paramsForRange(rangeOf(name));
-    const int8Name = `${name}::int8`;
-    const [scale, zeroPoint] = borderConstants(int8Name, q.scales[0], q.zeroPoints[0]);
-    addInitializer(scale);
-    addInitializer(zeroPoint);
-    nodes.push(borderNode('QuantizeLinear', `${int8Name}::quantize`, name, int8Name, scale.name, zeroPoint.name));
+    // The float value to quantize: the value itself, unless an int8 node computed it in place.
+    let source = name;
+    if (versions.includes(name)) {
+      source = `${name}::float`;
+      addBorder('DequantizeLinear', name, source, quantization.get(name)!);
+      setValue(source, { dtype: 'float32', shape: info.shape });
+    }
+    addBorder('QuantizeLinear', source, int8Name, q);
     setValue(int8Name, { dtype: 'int8', shape: info.shape }, q);
-    int8Of.set(name, int8Name);
     return int8Name;
   };
 
@@ -179,7 +196,7 @@ export function quantizeGraph(graph: Graph, options: QuantizeOptions): Quantized
       const needsFloat = graphOutputs.has(name) || (uses.get(name) ?? []).some((c) => !int8Nodes.has(c.name));
       const int8Name = needsFloat ? `${name}::int8` : name;
       setValue(int8Name, { dtype: 'int8', shape: ctx.outputs[i].shape }, q);
-      int8Of.set(name, int8Name);
+      int8Of.set(name, [int8Name]);
       return int8Name;
     });
 
@@ -193,12 +210,7 @@ export function quantizeGraph(graph: Graph, options: QuantizeOptions): Quantized
 
     // Float readers and graph outputs get the value back through a DequantizeLinear.
     node.outputs.forEach((name, i) => {
-      if (outputs[i] === name) return;
-      const q = quantization.get(outputs[i])!;
-      const [scale, zeroPoint] = borderConstants(outputs[i], q.scales[0], q.zeroPoints[0]);
-      addInitializer(scale);
-      addInitializer(zeroPoint);
-      nodes.push(borderNode('DequantizeLinear', `${outputs[i]}::dequantize`, outputs[i], name, scale.name, zeroPoint.name));
+      if (outputs[i] !== name) addBorder('DequantizeLinear', outputs[i], name, quantization.get(outputs[i])!);
     });
   }
 

@@ -257,3 +257,30 @@ describe('element-wise functions as 256-entry tables', () => {
     });
   }
 });
+
+describe('the quantize pass', () => {
+  it('gives a constant shared by two readers that need different scales one int8 copy each', async () => {
+    // Two Pads share constant_value 0.5; each pads at its own input's scale.
+    const shape = [1, 2, 3, 3];
+    const model = buildModel({
+      inputs: [{ name: 'a', dtype: 'float32', shape }, { name: 'b', dtype: 'float32', shape }],
+      outputs: [{ name: 'ya', dtype: 'float32' }, { name: 'yb', dtype: 'float32' }],
+      initializers: [
+        { name: 'pads', dtype: 'int64', shape: [8], data: [0, 0, 1, 1, 0, 0, 1, 1] },
+        { name: 'half', dtype: 'float32', shape: [], data: [0.5] },
+      ],
+      nodes: [
+        { op: 'Pad', inputs: ['a', 'pads', 'half'], outputs: ['ya'] },
+        { op: 'Pad', inputs: ['b', 'pads', 'half'], outputs: ['yb'] },
+      ],
+    });
+    const samples = calibration('a', shape, -1, 1).map((s, i) => ({ ...s, b: floats('b', shape, 60 + i, 'float32', -8, 8) }));
+    const m = compileInt8(model, samples, { label: 'shared-constant' });
+    const outputs = await runInt8(m, { a: floats('a', shape, 1, 'float32', -1, 1), b: floats('b', shape, 2, 'float32', -8, 8) });
+    for (const name of ['ya', 'yb']) {
+      const padded = outputs.get(name)!.data as Float32Array;
+      const step = m.quant(m.graph.nodes.find((n) => n.outputs[0] === `${name}::int8`)!.inputs[0]).scales[0];
+      expect(Math.abs(padded[0] - 0.5), name).toBeLessThanOrEqual(step / 2 + 1e-7); // a corner is padding
+    }
+  });
+});

@@ -9,6 +9,7 @@
 #include "onnx2mcu/kernels_fused.h"
 #include "onnx2mcu/kernels_gather.h"
 #include "onnx2mcu/kernels_int8.h"
+#include "onnx2mcu/kernels_int8_elementwise.h"
 #include "onnx2mcu/kernels_int8_norm.h"
 #include "onnx2mcu/kernels_movement.h"
 #include "onnx2mcu/kernels_reduce.h"
