@@ -11,16 +11,8 @@ import { squeezeFamily, unsqueezeFamily } from './squeeze.js';
 import { expandFamily, tileFamily } from './tile.js';
 import { transposeFamily } from './transpose.js';
 
-/**
- * The strided copies (Transpose, Slice, Expand, DepthToSpace, SpaceToDepth) and Tile (the pad
- * kernel's wrap mode) move int8 levels as they move any bytes: in a quantized graph they keep
- * their input's scale and zero point (Concat, Split and Pad say so in their own files).
- */
-const movesLevels = (family: OpFamily): OpFamily => ({ ...family, int8: { output: 'input' } });
-
 export const families: OpFamily[] = [
-  movesLevels(transposeFamily), concatFamily, splitFamily, movesLevels(sliceFamily), padFamily,
-  movesLevels(tileFamily), movesLevels(expandFamily),
-  squeezeFamily, unsqueezeFamily, movesLevels(spaceDepthFamily), castFamily,
+  transposeFamily, concatFamily, splitFamily, sliceFamily, padFamily, tileFamily, expandFamily,
+  squeezeFamily, unsqueezeFamily, spaceDepthFamily, castFamily,
   shapeFamily, sizeFamily, rangeFamily, constantOfShapeFamily, eyeLikeFamily, triluFamily,
 ];

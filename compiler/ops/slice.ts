@@ -64,6 +64,8 @@ function sliceWalk(ctx: SliceContext): StridedWalk {
 export const sliceFamily: OpFamily = {
   opTypes: ['Slice'],
   dtypes: MOVABLE_DTYPES,
+  // Moves int8 levels as it moves any bytes: the output keeps the input's scale.
+  int8: { output: 'input' },
   inferShapes(ctx) {
     requireDtypes(ctx, MOVABLE_DTYPES, 0);
     return [{ dtype: requireInput(ctx, 0).dtype, shape: sliceWalk(ctx).shape }];

@@ -33,6 +33,8 @@ function rearrangement(node: Node, inShape: number[]): { shape: number[]; walk: 
 export const spaceDepthFamily: OpFamily = {
   opTypes: ['DepthToSpace', 'SpaceToDepth'],
   dtypes: MOVABLE_DTYPES,
+  // Moves int8 levels as it moves any bytes: the output keeps the input's scale.
+  int8: { output: 'input' },
   inferShapes(ctx) {
     requireDtypes(ctx, MOVABLE_DTYPES, 0);
     const x = requireInput(ctx, 0);

@@ -28,6 +28,7 @@ export const tileFamily: OpFamily = {
   opTypes: ['Tile'],
   opsets: [6, 17],
   dtypes: MOVABLE_DTYPES,
+  int8: { output: 'input' },
   inferShapes(ctx) {
     requireDtypes(ctx, MOVABLE_DTYPES, 0);
     return [{ dtype: requireInput(ctx, 0).dtype, shape: tiling(ctx).outShape }];
@@ -57,6 +58,7 @@ export const expandFamily: OpFamily = {
   opTypes: ['Expand'],
   opsets: [8, 17],
   dtypes: MOVABLE_DTYPES,
+  int8: { output: 'input' },
   inferShapes(ctx) {
     requireDtypes(ctx, MOVABLE_DTYPES, 0);
     return [{ dtype: requireInput(ctx, 0).dtype, shape: expandWalk(ctx).shape }];

@@ -22,6 +22,8 @@ function transposeWalk(node: Node, inShape: number[]): StridedWalk {
 export const transposeFamily: OpFamily = {
   opTypes: ['Transpose'],
   dtypes: MOVABLE_DTYPES,
+  // Moves int8 levels as it moves any bytes: the output keeps the input's scale.
+  int8: { output: 'input' },
   inferShapes(ctx) {
     requireDtypes(ctx, MOVABLE_DTYPES, 0);
     const x = requireInput(ctx, 0);
