@@ -23,6 +23,7 @@ import { flattenFamily, identityFamily, reshapeFamily } from './reshape.js';
 import { softmaxFamily } from './softmax.js';
 import { lookupFamily } from './lookup.js';
 import { families as quantizeLinearFamilies } from './quantize-linear.js';
+import { families as qlinearFamilies } from './qlinear.js';
 import type { DType, Node } from '../ir/graph.js';
 
 const FAMILIES: OpFamily[] = [
@@ -42,6 +43,7 @@ const FAMILIES: OpFamily[] = [
   ...linalgFamilies,
   ...fusedFamilies,
   ...quantizeLinearFamilies,
+  ...qlinearFamilies,
   lookupFamily,
 ];
 

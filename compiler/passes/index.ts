@@ -9,6 +9,7 @@ import { fuseActivations } from './fuse-activation.js';
 import { fusePatterns } from './fuse-patterns.js';
 import { removePassThroughs } from './identity.js';
 import { inferShapes } from './infer-shapes.js';
+import { prepareQdq, quantizeQdqPatterns } from './qdq.js';
 import { sortTopologically } from './topological-order.js';
 
 export interface PassOptions {
@@ -20,7 +21,7 @@ export interface PassOptions {
 
 export function runPasses(graph: Graph, options: PassOptions): Graph {
   let g = freezeInputs(graph, options.frozen ?? new Map(), options.file);
-  g = bindInputShapes(g, options.shapes, options.file);
+  g = prepareQdq(bindInputShapes(g, options.shapes, options.file)); // before folding: int8 weights stay int8
   g = sortTopologically(g, options.file);
   g = removePassThroughs(g);
   g = removeDeadNodes(g);
@@ -31,5 +32,5 @@ export function runPasses(graph: Graph, options: PassOptions): Graph {
   g = foldBatchNormIntoConv(g);
   g = fuseActivations(g);
   g = dropUnusedInitializers(g);
-  return inferShapes(g, options.file);
+  return quantizeQdqPatterns(inferShapes(g, options.file), options.file); // pre-quantized models run in int8
 }
