@@ -134,7 +134,9 @@ export function makeProgram(): Command {
         `  weights  ${manifest.weightsBytes.toLocaleString('en')} bytes (flash)`,
         `  arena    ${manifest.arenaBytes.toLocaleString('en')} bytes (RAM; lower bound ${manifest.lowerBoundBytes.toLocaleString('en')})`,
         ...(manifest.quantization ? [
-          `  int8     calibrated on ${manifest.quantization.calibration.samples} samples (${manifest.quantization.calibration.method}); `
+          `  int8     ${manifest.quantization.calibration
+            ? `calibrated on ${manifest.quantization.calibration.samples} samples (${manifest.quantization.calibration.method})`
+            : 'the model\'s own scales (pre-quantized)'}; `
           + `${fallbacks.length === 0 ? 'every node runs in int8' : `${fallbacks.length} node(s) stay float:`}`,
           ...fallbacks.map((f) => `           ${f.node} (${f.opType}): ${f.reason}`),
         ] : []),

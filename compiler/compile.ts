@@ -53,7 +53,9 @@ export interface Manifest {
   /** How the model was quantized; absent for a float32 compile. */
   quantization?: {
     mode: 'int8';
-    calibration: { source: string; samples: number; method: CalibrationMethod };
+    /** 'calibrated' by --quantize int8; 'pre-quantized' when the model brought its own scales (QDQ). */
+    source: 'calibrated' | 'pre-quantized';
+    calibration?: { source: string; samples: number; method: CalibrationMethod };
     /** Nodes that stayed float in the int8 model, with the reason. */
     floatNodes: FloatNode[];
   };
@@ -135,8 +137,25 @@ function quantize(graph: Graph, file: string, int8: Int8Options): { graph: Graph
   const quantized = quantizeGraph(graph, { file, ranges, keepFloat: int8.keepFloat });
   return {
     graph: quantized.graph,
-    info: { mode: 'int8', calibration: { source: int8.calibration, samples: samples.length, method }, floatNodes: quantized.floatNodes },
+    info: {
+      mode: 'int8', source: 'calibrated',
+      calibration: { source: int8.calibration, samples: samples.length, method }, floatNodes: quantized.floatNodes,
+    },
   };
+}
+
+const BORDER_OPS = new Set(['QuantizeLinear', 'DequantizeLinear']);
+
+/** The nodes of a pre-quantized model that compute in float32: the model or its scales keep them there. */
+function floatNodesOf(graph: Graph): FloatNode[] {
+  return graph.nodes
+    .filter((n) => !BORDER_OPS.has(n.opType) && n.outputs.some((o) => graph.values.get(o)?.dtype === 'float32'))
+    .map((n) => ({
+      node: n.name, opType: n.opType,
+      reason: findOp(n)?.int8
+        ? 'float in the model (no QuantizeLinear/DequantizeLinear around it), or its scales do not suit the int8 kernel'
+        : 'no int8 kernel',
+    }));
 }
 
 /** Everything compile computes, without writing a file. */
@@ -146,7 +165,15 @@ export function compileInMemory(options: Omit<CompileOptions, 'outDir'>): Compil
   checkSupported(imported, file);
   let graph = runPasses(imported, { file, shapes: options.shapes, frozen: options.frozen });
   let quantization: Manifest['quantization'];
-  if (options.int8) ({ graph, info: quantization } = quantize(graph, file, options.int8));
+  if (graph.quantization?.size) {
+    if (options.int8) {
+      throw new CompileError(`${file} is already quantized (QuantizeLinear/DequantizeLinear around its operators): `
+        + 'compile it without --quantize, and its own scales are used');
+    }
+    quantization = { mode: 'int8', source: 'pre-quantized', floatNodes: floatNodesOf(graph) };
+  } else if (options.int8) {
+    ({ graph, info: quantization } = quantize(graph, file, options.int8));
+  }
   const plan = planMemory(graph);
   const lowered = lowerGraph(graph, plan, validatePrefix(options.prefix), file);
   const manifest: Manifest = {

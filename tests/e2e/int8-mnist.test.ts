@@ -157,6 +157,16 @@ describe('compile --quantize int8: the options users get wrong', () => {
     expect(text).toMatch(/\/fc1\/Gemm \(Gemm\): kept in float by --keep-float/);
   });
 
+  it('uses a pre-quantized model\'s own scales, and refuses to quantize it again', () => {
+    const qdq = join(root, 'examples', 'qdq', 'model.onnx');
+    const r = JSON.parse(ok(['compile', qdq, '-o', join(work, 'qdq'), '--json']));
+    expect(r.quantization.source).toBe('pre-quantized');
+    expect(r.quantization.floatNodes).toEqual([]);
+    const again = cli(['compile', qdq, '-o', join(work, 'qdq2'), '--quantize', 'int8', '--calibration', 'random']);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toContain('already quantized');
+  });
+
   it('names an unknown --keep-float entry and a calibration file of the wrong shape', () => {
     const bad = cli(['compile', model, '-o', join(work, 'bad'), '--quantize', 'int8', '--calibration', calibration, '--keep-float', 'NoSuchNode']);
     expect(bad.code).toBe(2);
