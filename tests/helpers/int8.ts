@@ -12,6 +12,7 @@ import { compileModel, type Compiled } from '../../compiler/compile.js';
 import type { ConstTensor, Graph, Node, Quantization } from '../../compiler/ir/graph.js';
 import { runModel } from '../../compiler/run/index.js';
 import { writeTensorFile } from '../../compiler/tensor-files/index.js';
+import { floats } from './op-cases.js';
 import { scratchDir } from './pipeline.js';
 import { buildRuntimeArchive } from '../../compiler/build/runtime-archive.js';
 
@@ -97,6 +98,21 @@ export function levelsOf(output: ConstTensor, q: Quantization): Int8Array {
   const [scale, zeroPoint] = [q.scales[0], q.zeroPoints[0]];
   return Int8Array.from(output.data as Float32Array, (f) => Math.round(f / scale) + zeroPoint);
 }
+
+/** Calibration samples of one input drawn in [lo, hi]. */
+export function calibration(name: string, shape: number[], lo: number, hi: number, count = 4): Sample[] {
+  return Array.from({ length: count }, (_, i) => ({ [name]: floats(name, shape, 100 + i, 'float32', lo, hi) }));
+}
+
+/** A test input spanning 1.5× the calibrated [lo, hi], so the border quantization saturates. */
+export function wideInput(name: string, shape: number[], lo: number, hi: number, seed = 7): ConstTensor {
+  const mid = (lo + hi) / 2;
+  const half = 0.75 * (hi - lo);
+  return floats(name, shape, seed, 'float32', mid - half, mid + half);
+}
+
+/** The single scale and zero point of a per-tensor quantized value of the compiled model. */
+export const perTensorOf = (m: Int8Model, name: string) => ({ scale: m.quant(name).scales[0], zeroPoint: m.quant(name).zeroPoints[0] });
 
 /** Exact equality of int8 arrays, naming the first element that differs. */
 export function firstDifference(got: ArrayLike<number>, want: ArrayLike<number>): string | null {

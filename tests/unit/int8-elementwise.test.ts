@@ -11,7 +11,7 @@ import { buildModel, type AttrSpec, type InitializerSpec, type NodeSpec } from '
 import { floats, ints, product } from '../helpers/op-cases.js';
 import { runOrt } from '../helpers/ort.js';
 import {
-  compileInt8, firstDifference, levelsOf, quantizeLinear, runInt8, type Int8Model, type Sample,
+  compileInt8, firstDifference, levelsOf, perTensorOf, quantizeLinear, runInt8, wideInput as wideInputOf, type Int8Model, type Sample,
 } from '../helpers/int8.js';
 import { multiplyByQuantizedMultiplier, quantizeMultiplier } from '../../compiler/quantize/fixed-point.js';
 import { matmulReference } from '../helpers/int8-reference.js';
@@ -32,14 +32,9 @@ function calibration(inputs: InputSpec[], count = 4): Sample[] {
     [s.name, floats(s.name, s.shape, 100 + 10 * k + i, 'float32', ...s.range)])));
 }
 
-function wideInput(s: InputSpec, seed: number): ConstTensor {
-  const [lo, hi] = s.range;
-  const mid = (lo + hi) / 2;
-  const half = 0.75 * (hi - lo);
-  return floats(s.name, s.shape, seed, 'float32', mid - half, mid + half);
-}
+const wideInput = (s: InputSpec, seed: number): ConstTensor => wideInputOf(s.name, s.shape, ...s.range, seed);
 
-const perTensor = (m: Int8Model, name: string) => ({ scale: m.quant(name).scales[0], zeroPoint: m.quant(name).zeroPoints[0] });
+const perTensor = perTensorOf;
 
 const init = (t: ConstTensor): InitializerSpec => ({ name: t.name, dtype: t.dtype, shape: t.shape, data: t.data as Float32Array });
 

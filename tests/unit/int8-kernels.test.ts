@@ -8,22 +8,13 @@ import type { ConstTensor } from '../../compiler/ir/graph.js';
 import { buildModel, type AttrSpec } from '../helpers/onnx-builder.js';
 import { floats, product } from '../helpers/op-cases.js';
 import {
-  compileInt8, firstDifference, levelsOf, quantizeLinear, runInt8, type Int8Model, type Sample,
+  calibration, compileInt8, firstDifference, levelsOf, perTensorOf, quantizeLinear, runInt8, wideInput,
 } from '../helpers/int8.js';
 import { conv2dReference, matmulReference, tableReference, transpose2d } from '../helpers/int8-reference.js';
 
 /** Calibration samples in [lo, hi]; the test input spans 1.5× that, so the border saturates. */
-function calibration(name: string, shape: number[], lo: number, hi: number, count = 4): Sample[] {
-  return Array.from({ length: count }, (_, i) => ({ [name]: floats(name, shape, 100 + i, 'float32', lo, hi) }));
-}
 
-function wideInput(name: string, shape: number[], lo: number, hi: number, seed = 7): ConstTensor {
-  const mid = (lo + hi) / 2;
-  const half = 0.75 * (hi - lo);
-  return floats(name, shape, seed, 'float32', mid - half, mid + half);
-}
-
-const perTensor = (m: Int8Model, name: string) => ({ scale: m.quant(name).scales[0], zeroPoint: m.quant(name).zeroPoints[0] });
+const perTensor = perTensorOf;
 
 interface ConvCase {
   name: string;

@@ -9,19 +9,10 @@ import { buildModel, type ModelSpec } from '../helpers/onnx-builder.js';
 import { floats, product } from '../helpers/op-cases.js';
 import { runOrt } from '../helpers/ort.js';
 import {
-  compileInt8, firstDifference, levelsOf, quantizeLinear, runInt8, type Int8Model, type Sample,
+  calibration, compileInt8, firstDifference, levelsOf, quantizeLinear, runInt8, wideInput, type Int8Model, type Sample,
 } from '../helpers/int8.js';
 import { normInt8Reference, softmaxInt8Reference } from '../helpers/int8-reference-norm.js';
 
-function calibration(name: string, shape: number[], lo: number, hi: number, count = 4): Sample[] {
-  return Array.from({ length: count }, (_, i) => ({ [name]: floats(name, shape, 100 + i, 'float32', lo, hi) }));
-}
-
-function wideInput(name: string, shape: number[], lo: number, hi: number, seed = 7): ConstTensor {
-  const mid = (lo + hi) / 2;
-  const half = 0.75 * (hi - lo);
-  return floats(name, shape, seed, 'float32', mid - half, mid + half);
-}
 
 const perTensor = (q: Quantization) => ({ scale: q.scales[0], zeroPoint: q.zeroPoints[0] });
 
