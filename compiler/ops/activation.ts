@@ -10,6 +10,7 @@ import { broadcastShapes } from './broadcast.js';
 import {
   attrFloat, inputArg, nodeError, NUMERIC_DTYPES, outputArg, requireDtypes, requireInput,
   type EvalContext, type KernelArg, type KernelCall, type LowerContext, type OpFamily, type ShapeContext,
+  sameLayoutInputs,
 } from './op.js';
 import { DTYPE_CTYPE, type ConstTensor, type Node } from '../ir/graph.js';
 import { FUSED_DOMAIN } from './fused.js';
@@ -49,6 +50,7 @@ export const clampFamily: OpFamily = {
   dtypes: NUMERIC_DTYPES,
   // Mostly fused into the producer's clamp; one that stands alone becomes a table.
   int8: { output: 'table' },
+  inPlace: (ctx) => sameLayoutInputs(ctx),
 
   inferShapes(ctx: ShapeContext) {
     requireDtypes(ctx, NUMERIC_DTYPES, 0);
@@ -222,6 +224,7 @@ function activationFamily(fn: ActivationFunction): OpFamily {
     opsets: fn.opsets,
     dtypes: ['float32'],
     int8: { output: 'table' },
+    inPlace: (ctx) => sameLayoutInputs(ctx),
 
     inferShapes(ctx) {
       requireDtypes(ctx, ['float32'], 0);

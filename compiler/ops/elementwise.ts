@@ -7,7 +7,7 @@
 // types), and the cases C leaves undefined get one answer on both sides: x / 0 = x % 0 = 0,
 // INT_MIN / -1 = INT_MIN, a shift by the width or more gives 0.
 import { broadcastShapes, broadcastStrides, collapseAxes } from './broadcast.js';
-import { O2M_MAX_DIMS } from './op.js';
+import { O2M_MAX_DIMS, sameLayoutInputs } from './op.js';
 import {
   attrInt, attrString, DTYPE_SUFFIX, FUSED_ACTIVATION, fusedClamp, inputArg, nodeError, NUMERIC_DTYPES,
   outputArg, requireDtypes, requireInput,
@@ -272,6 +272,7 @@ export const binaryFamily: OpFamily = {
   opTypes: Object.keys(ARITHMETIC_OF_OP),
   opsets: [1, 17],
   dtypes: NUMERIC_DTYPES,
+  inPlace: (ctx) => sameLayoutInputs(ctx, [0, 1]),
 
   inferShapes(ctx) {
     requireDtypes(ctx, NUMERIC_DTYPES, 0, 1);

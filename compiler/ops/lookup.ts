@@ -2,7 +2,7 @@
 // quantize pass builds the table with the function's float reference on each input level
 // (DESIGN.md §4), so Sigmoid, Tanh, GELU, Exp ... cost one load per element and no float.
 import { FUSED_DOMAIN } from './fused.js';
-import { inputArg, nodeError, outputArg, requireInput, type OpFamily } from './op.js';
+import { inputArg, nodeError, outputArg, requireInput, sameLayoutInputs, type OpFamily } from './op.js';
 
 export const LOOKUP_OP = 'Int8Lookup';
 
@@ -10,6 +10,7 @@ export const lookupFamily: OpFamily = {
   opTypes: [LOOKUP_OP],
   domain: FUSED_DOMAIN,
   dtypes: ['int8'],
+  inPlace: (ctx) => sameLayoutInputs(ctx),
 
   inferShapes(ctx) {
     const x = requireInput(ctx, 0);

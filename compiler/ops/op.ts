@@ -1,7 +1,7 @@
 // The contract every operator family file fulfils: its shape rule and its lowering to a
 // runtime kernel. Stages find operators through ops/registry.ts, never by importing a family.
 import {
-  CompileError, type AttrValue, type ConstTensor, type DType, type Graph, type Node, type Quantization, type ValueInfo,
+  CompileError, DTYPE_BYTES, type AttrValue, type ConstTensor, type DType, type Graph, type Node, type Quantization, type ValueInfo,
 } from '../ir/graph.js';
 
 export interface TypedShape {
@@ -93,6 +93,12 @@ export interface OpFamily {
   lower?(ctx: LowerContext): KernelCall | KernelCall[];
   /** Bytes of working memory the kernel needs during its call; the planner places them in the arena. */
   scratchBytes?(ctx: LowerContext): number;
+  /**
+   * Inputs the kernel may overwrite with its output: it reads element i of them before it writes
+   * element i, and never reads them again (element-wise kernels). The planner writes the output
+   * over such an input when that input dies at this step.
+   */
+  inPlace?(ctx: LowerContext): number[];
   /** How the op runs in int8 (DESIGN.md §4); without a rule it stays float inside an int8 model. */
   int8?: Int8Rule;
 }
@@ -258,6 +264,18 @@ export const O2M_MAX_DIMS = 6;
 /** Integer fields of a kernel's parameter struct, from plain numbers. */
 export function intParams(values: Record<string, number>): Record<string, ParamValue> {
   return Object.fromEntries(Object.entries(values).map(([k, v]) => [k, { int: v }]));
+}
+
+/**
+ * For element-wise kernels: the inputs among `indices` laid out exactly as the output (same shape,
+ * same element size), which the kernel may therefore overwrite in place.
+ */
+export function sameLayoutInputs(ctx: LowerContext, indices: number[] = [0]): number[] {
+  const out = ctx.outputs[0];
+  return indices.filter((i) => {
+    const t = ctx.inputs[i];
+    return t !== undefined && DTYPE_BYTES[t.dtype] === DTYPE_BYTES[out.dtype] && t.shape.join('x') === out.shape.join('x');
+  });
 }
 
 /** An input read as a weight when it is a compile-time constant, from the arena otherwise. */

@@ -8,6 +8,7 @@ import {
 import {
   attrInt, inputArg, nodeError, NUMERIC_DTYPES, outputArg, requireDtypes, requireInput,
   type EvalContext, type OpFamily,
+  sameLayoutInputs,
 } from './op.js';
 import type { ConstTensor, DType } from '../ir/graph.js';
 
@@ -103,6 +104,7 @@ function unaryFamily(fn: UnaryFunction): OpFamily {
     opsets: fn.opsets,
     dtypes: fn.dtypes,
     int8: { output: 'table' },
+    inPlace: (ctx) => sameLayoutInputs(ctx),
 
     inferShapes(ctx) {
       requireDtypes(ctx, fn.dtypes, 0);

@@ -12,7 +12,10 @@ export interface Buffer {
   /** Schedule steps during which the buffer must hold its value, inclusive. */
   first: number;
   last: number;
-  /** Values that are views of this buffer (Reshape, Flatten). */
+  /**
+   * Other values that live in these bytes: views (Reshape, Flatten, Squeeze …) and outputs that
+   * an element-wise kernel wrote in place over this buffer's last value.
+   */
   views: string[];
 }
 
@@ -20,36 +23,67 @@ export function alignUp(n: number, alignment = ARENA_ALIGNMENT): number {
   return Math.ceil(n / alignment) * alignment;
 }
 
-/** One buffer per value computed at run time, views folded into the value they alias. */
-export function bufferLifetimes(graph: Graph): Buffer[] {
+/** The step at which each value is last read (graph outputs: after the last step). */
+function lastReads(graph: Graph): Map<string, number> {
+  const last = new Map<string, number>();
+  graph.nodes.forEach((node, step) => node.inputs.forEach((input) => { if (input !== '') last.set(input, step); }));
+  for (const output of graph.outputs) last.set(output.name, graph.nodes.length);
+  return last;
+}
+
+/**
+ * One buffer per value computed at run time. Views fold into the value they alias; an output
+ * that its kernel may write in place (OpFamily.inPlace) folds into an input buffer none of whose
+ * values is read after this step; scratch is a buffer of its own, live at its step.
+ */
+export function bufferLifetimes(graph: Graph, options: { inPlace?: boolean } = {}): Buffer[] {
   const owner = new Map<string, string>();
   const buffers = new Map<string, Buffer>();
   const steps = graph.nodes.length;
-
-  const add = (name: string, step: number) => {
+  const lastRead = lastReads(graph);
+  const bytesOf = (name: string) => {
     const info = graph.values.get(name);
     if (!info || !isStaticShape(info.shape)) throw new Error(`internal: no static shape for '${name}'`);
-    const bytes = alignUp(Math.max(1, elementCount(info.shape) * DTYPE_BYTES[info.dtype]));
-    buffers.set(name, { name, bytes, first: step, last: step, views: [] });
+    return Math.max(1, elementCount(info.shape) * DTYPE_BYTES[info.dtype]);
+  };
+
+  const add = (name: string, step: number) => {
+    buffers.set(name, { name, bytes: alignUp(bytesOf(name)), first: step, last: step, views: [] });
     owner.set(name, name);
+  };
+  const alias = (name: string, root: string) => {
+    owner.set(name, root);
+    buffers.get(root)!.views.push(name);
   };
   const touch = (name: string, step: number) => {
     const b = buffers.get(owner.get(name) ?? '');
     if (b) b.last = Math.max(b.last, step);
   };
+  /** A buffer whose every value is read for the last time at `step` (or never). */
+  const diesAt = (root: string, step: number) => {
+    const b = buffers.get(root)!;
+    return [b.name, ...b.views].every((v) => (lastRead.get(v) ?? -1) <= step);
+  };
 
   for (const input of graph.inputs) add(input.name, 0);
   graph.nodes.forEach((node, step) => {
     for (const input of node.inputs) if (input !== '') touch(input, step);
-    if (findOp(node)?.view && owner.has(node.inputs[0])) {
-      const root = owner.get(node.inputs[0])!;
-      owner.set(node.outputs[0], root);
-      buffers.get(root)!.views.push(node.outputs[0]);
+    const op = findOp(node);
+    if (op?.view && owner.has(node.inputs[0])) {
+      alias(node.outputs[0], owner.get(node.inputs[0])!);
       return;
     }
-    for (const output of node.outputs) if (output !== '') add(output, step);
-    const op = findOp(node);
-    const scratch = op?.scratchBytes?.(loweringContext(graph, node)) ?? 0;
+    const ctx = op?.inPlace || op?.scratchBytes ? loweringContext(graph, node) : undefined;
+    const overwritable = options.inPlace !== false && op?.inPlace ? op.inPlace(ctx!) : [];
+    const target = overwritable
+      .map((i) => owner.get(node.inputs[i]))
+      .find((root) => root !== undefined && diesAt(root, step) && bytesOf(node.outputs[0]) <= buffers.get(root)!.bytes);
+    node.outputs.forEach((output, i) => {
+      if (output === '') return;
+      if (i === 0 && target) alias(output, target);
+      else add(output, step);
+    });
+    const scratch = op?.scratchBytes?.(ctx!) ?? 0;
     if (scratch > 0) {
       const name = scratchName(node);
       buffers.set(name, { name, bytes: alignUp(scratch), first: step, last: step, views: [] });

@@ -7,6 +7,9 @@ import { placeGreedyBySize } from '../../compiler/plan/greedy.js';
 import { checkPlan, planMemory } from '../../compiler/plan/index.js';
 import { bufferLifetimes, lowerBound, type Buffer } from '../../compiler/plan/lifetimes.js';
 import { buildModel, type NodeSpec } from '../helpers/onnx-builder.js';
+import { runOrt } from '../helpers/ort.js';
+import { compareClose, compileBuildRun } from '../helpers/pipeline.js';
+import { randomFloat32 } from '../helpers/random.js';
 
 function chain(nodes: NodeSpec[], output: string) {
   const bytes = buildModel({
@@ -18,7 +21,9 @@ function chain(nodes: NodeSpec[], output: string) {
   return runPasses(importModel(bytes, { file: 'chain.onnx' }), { file: 'chain.onnx', shapes: new Map() });
 }
 
-const relu = (i: string, o: string): NodeSpec => ({ op: 'Relu', inputs: [i], outputs: [o] });
+// Softmax has no in-place kernel: chains of it show reuse of dead buffers alone.
+const relu = (i: string, o: string): NodeSpec => ({ op: 'Softmax', inputs: [i], outputs: [o], attrs: { axis: -1 } });
+const inPlaceRelu = (i: string, o: string): NodeSpec => ({ op: 'Relu', inputs: [i], outputs: [o] });
 
 describe('memory plan', () => {
   it('reuses the buffers of dead tensors along a chain', () => {
@@ -37,7 +42,7 @@ describe('memory plan', () => {
     expect(plan.offsets.get('v')).toBe(plan.offsets.get('a'));
     const a = plan.buffers.find((b) => b.name === 'a')!;
     expect(a.views).toEqual(['v']);
-    expect(a.last).toBe(2); // read through the view by the Relu at step 2
+    expect(a.last).toBe(2); // read through the view by the node at step 2
     expect(plan.buffers.some((b) => b.name === 'v')).toBe(false);
   });
 
@@ -65,5 +70,55 @@ describe('memory plan', () => {
     const base = { first: 0, last: 1, views: [] };
     expect(() => checkPlan([{ ...base, name: 'a', bytes: 32, offset: 0 }, { ...base, name: 'b', bytes: 32, offset: 16 }])).toThrow(/overlaps 'a' and 'b'/);
     expect(() => checkPlan([{ ...base, name: 'a', bytes: 32, offset: 8 }])).toThrow(/unaligned/);
+  });
+
+  it('writes an element-wise output over an input that dies at that step', () => {
+    const g = chain([inPlaceRelu('x', 'a'), inPlaceRelu('a', 'b'), inPlaceRelu('b', 'c')], 'c');
+    const plan = planMemory(g);
+    expect(plan.arenaBytes).toBe(1024);
+    expect(new Set(['x', 'a', 'b', 'c'].map((v) => plan.offsets.get(v))).size).toBe(1);
+    expect(plan.buffers.find((b) => b.name === 'x')!.views).toEqual(['a', 'b', 'c']);
+    // without in-place writes the same chain needs two buffers
+    expect(lowerBound(bufferLifetimes(g, { inPlace: false }))).toBe(2048);
+  });
+
+  it('never overwrites an input that is read later, nor one that is broadcast', () => {
+    const bytes = buildModel({
+      inputs: [{ name: 'x', dtype: 'float32', shape: [1, 256] }, { name: 'k', dtype: 'float32', shape: [1, 1] }],
+      outputs: [{ name: 'c', dtype: 'float32' }],
+      nodes: [
+        { op: 'Relu', inputs: ['x'], outputs: ['a'] },   // x is read again at step 1: a needs its own bytes
+        { op: 'Add', inputs: ['a', 'x'], outputs: ['b'] }, // a and x both die here: b takes one of them
+        { op: 'Mul', inputs: ['k', 'b'], outputs: ['c'] }, // k is broadcast: only b may be overwritten
+      ],
+    });
+    const g = runPasses(importModel(bytes, { file: 'm.onnx' }), { file: 'm.onnx', shapes: new Map() });
+    const plan = planMemory(g);
+    expect(plan.offsets.get('a')).not.toBe(plan.offsets.get('x'));
+    expect([plan.offsets.get('a'), plan.offsets.get('x')]).toContain(plan.offsets.get('b'));
+    expect(plan.offsets.get('c')).toBe(plan.offsets.get('b'));
+    expect(plan.offsets.get('c')).not.toBe(plan.offsets.get('k'));
+  });
+
+  it('computes the same results in place as ONNX Runtime, graph input overwritten included', async () => {
+    const bytes = buildModel({
+      inputs: [{ name: 'x', dtype: 'float32', shape: [2, 3, 8] }, { name: 'y', dtype: 'float32', shape: [2, 3, 8] }],
+      outputs: [{ name: 'out', dtype: 'float32' }],
+      initializers: [{ name: 'half', dtype: 'float32', shape: [8], data: Array.from({ length: 8 }, (_, i) => 0.5 + i / 8) }],
+      nodes: [
+        { op: 'Sigmoid', inputs: ['x'], outputs: ['s'] },
+        { op: 'Sub', inputs: ['y', 's'], outputs: ['d'] },
+        { op: 'Mul', inputs: ['d', 'half'], outputs: ['m'] },
+        { op: 'Tanh', inputs: ['m'], outputs: ['t'] },
+        { op: 'Clip', inputs: ['t', '', ''], outputs: ['out'] },
+      ],
+    });
+    const x = { name: 'x', dtype: 'float32' as const, shape: [2, 3, 8], data: randomFloat32(48, 1, -3, 3) };
+    const y = { name: 'y', dtype: 'float32' as const, shape: [2, 3, 8], data: randomFloat32(48, 2, -3, 3) };
+    const want = (await runOrt(bytes, { x, y })).out;
+    const { run, compiled } = await compileBuildRun(bytes, { x, y }, { host: true, label: 'in-place' });
+    expect(run.exitCode, run.stderr).toBe(0);
+    expect(compareClose(run.outputs.get('out')!, want)).toBeNull();
+    expect(compiled.plan.arenaBytes).toBe(2 * 192); // x and y; every result overwrites one of them
   });
 });
