@@ -12,6 +12,7 @@ import { readUserFile } from './read-user-file.js';
 import { findOp } from './ops/registry.js';
 import { runPasses } from './passes/index.js';
 import { planMemory, type MemoryPlan } from './plan/index.js';
+import { scheduleForMemory, type Schedule, type ScheduleMode } from './plan/schedule.js';
 import { calibrate, type CalibrationMethod } from './quantize/calibrate.js';
 import { quantizeGraph, type FloatNode } from './quantize/quantize-graph.js';
 import { loadDataset, type Sample } from './tensor-files/dataset.js';
@@ -37,6 +38,24 @@ export interface CompileOptions {
   frozen?: Map<string, ConstTensor>;
   /** Absent: a float32 model. */
   int8?: Int8Options;
+  /** One placement strategy by name (--planner); default: the smallest of all. */
+  planner?: string;
+  /** The op order: the file's, or the one with the smallest peak (default). */
+  schedule?: ScheduleMode;
+}
+
+/** The memory section of onnx2mcu.json (and of the report): what the planner decided and why. */
+export interface MemoryReport {
+  arena_bytes: number;
+  /** LOAD of the chosen op order: no placement of these lifetimes can be smaller. */
+  lower_bound_bytes: number;
+  /** TFLM's greedy by size on the same lifetimes. */
+  baseline_greedy_bytes: number;
+  strategy: string;
+  proved_optimal: boolean;
+  schedule: { mode: ScheduleMode; peak_bytes: number; file_order_peak_bytes: number; exact: boolean };
+  /** Every value in the arena: its bytes, first and last step, offset; views and in-place outputs name the buffer they live in. */
+  tensors: { name: string; bytes: number; first: number; last: number; offset: number; alias_of?: string }[];
 }
 
 /** What compile leaves in onnx2mcu.json for the build and run stages (and the report). */
@@ -50,6 +69,7 @@ export interface Manifest {
   planner: string;
   weightsBytes: number;
   macs: number;
+  memory: MemoryReport;
   /** How the model was quantized; absent for a float32 compile. */
   quantization?: {
     mode: 'int8';
@@ -158,6 +178,23 @@ function floatNodesOf(graph: Graph): FloatNode[] {
     }));
 }
 
+function memoryReport(plan: MemoryPlan, schedule: Schedule, mode: ScheduleMode): MemoryReport {
+  const tensors: MemoryReport['tensors'] = [];
+  for (const b of plan.buffers) {
+    tensors.push({ name: b.name, bytes: b.bytes, first: b.first, last: b.last, offset: b.offset });
+    for (const v of b.views) tensors.push({ name: v, bytes: b.bytes, first: b.first, last: b.last, offset: b.offset, alias_of: b.name });
+  }
+  return {
+    arena_bytes: plan.arenaBytes,
+    lower_bound_bytes: plan.lowerBoundBytes,
+    baseline_greedy_bytes: plan.baselineGreedyBytes,
+    strategy: plan.strategy,
+    proved_optimal: plan.provedOptimal,
+    schedule: { mode, peak_bytes: schedule.peakBytes, file_order_peak_bytes: schedule.fileOrderPeakBytes, exact: schedule.exact },
+    tensors,
+  };
+}
+
 /** Everything compile computes, without writing a file. */
 export function compileInMemory(options: Omit<CompileOptions, 'outDir'>): Compiled {
   const file = options.modelPath;
@@ -174,7 +211,9 @@ export function compileInMemory(options: Omit<CompileOptions, 'outDir'>): Compil
   } else if (options.int8) {
     ({ graph, info: quantization } = quantize(graph, file, options.int8));
   }
-  const plan = planMemory(graph);
+  const schedule = scheduleForMemory(graph, { mode: options.schedule ?? 'min-peak' });
+  graph = schedule.graph;
+  const plan = planMemory(graph, { planner: options.planner });
   const lowered = lowerGraph(graph, plan, validatePrefix(options.prefix), file);
   const manifest: Manifest = {
     generator: GENERATOR,
@@ -185,6 +224,7 @@ export function compileInMemory(options: Omit<CompileOptions, 'outDir'>): Compil
     lowerBoundBytes: plan.lowerBoundBytes,
     planner: plan.strategy,
     weightsBytes: lowered.weights.reduce((sum, w) => sum + w.bytes, 0),
+    memory: memoryReport(plan, schedule, options.schedule ?? 'min-peak'),
     macs: lowered.steps.reduce((sum, s) => sum + s.macs, 0),
     ...(quantization ? { quantization } : {}),
     inputs: lowered.inputs,

@@ -1,7 +1,11 @@
-// The memory plan: where every run-time value lives in the one arena.
+// The memory plan: where every run-time value lives in the one arena. Lifetimes come from the
+// schedule (lifetimes.ts), placements from every strategy (strategies.ts), of which the smallest
+// checked one is kept; TFLM's greedy by size is reported beside it as the baseline.
 import type { Graph } from '../ir/graph.js';
-import { placeGreedyBySize } from './greedy.js';
-import { ARENA_ALIGNMENT, bufferLifetimes, bufferOwners, lowerBound, overlapsInTime, type Buffer } from './lifetimes.js';
+import { bufferLifetimes, bufferOwners, type Buffer } from './lifetimes.js';
+import { checkPlan, placeBest } from './strategies.js';
+
+export { checkPlan };
 
 export interface PlannedBuffer extends Buffer {
   offset: number;
@@ -10,36 +14,34 @@ export interface PlannedBuffer extends Buffer {
 export interface MemoryPlan {
   arenaBytes: number;
   lowerBoundBytes: number;
+  /** TFLM's greedy by size on the same lifetimes. */
+  baselineGreedyBytes: number;
   strategy: string;
+  /** True when no placement of these lifetimes can be smaller. */
+  provedOptimal: boolean;
   buffers: PlannedBuffer[];
-  /** Arena offset of every run-time value, views included. */
+  /** Arena offset of every run-time value, views and in-place outputs included. */
   offsets: Map<string, number>;
 }
 
-/** Throws if two buffers live at the same step share bytes, or an offset is misaligned. */
-export function checkPlan(buffers: PlannedBuffer[]): void {
-  for (const a of buffers) {
-    if (a.offset % ARENA_ALIGNMENT !== 0) throw new Error(`internal: plan puts '${a.name}' at unaligned offset ${a.offset}`);
-    for (const b of buffers) {
-      if (a === b || !overlapsInTime(a, b)) continue;
-      if (a.offset < b.offset + b.bytes && b.offset < a.offset + a.bytes) {
-        throw new Error(`internal: plan overlaps '${a.name}' and '${b.name}', both live at once`);
-      }
-    }
-  }
+export interface PlanOptions {
+  /** One placement strategy by name (--planner); default: the best of all. */
+  planner?: string;
 }
 
-export function planMemory(graph: Graph): MemoryPlan {
+export function planMemory(graph: Graph, options: PlanOptions = {}): MemoryPlan {
   const lifetimes = bufferLifetimes(graph);
-  const placement = placeGreedyBySize(lifetimes);
-  const buffers = lifetimes.map((b) => ({ ...b, offset: placement.get(b.name)! }));
+  const placement = placeBest(lifetimes, { strategy: options.planner });
+  const buffers = lifetimes.map((b) => ({ ...b, offset: placement.offsets.get(b.name)! }));
   checkPlan(buffers);
   const offsets = new Map<string, number>();
-  for (const [value, owner] of bufferOwners(buffers)) offsets.set(value, placement.get(owner)!);
+  for (const [value, owner] of bufferOwners(buffers)) offsets.set(value, placement.offsets.get(owner)!);
   return {
-    arenaBytes: Math.max(0, ...buffers.map((b) => b.offset + b.bytes)),
-    lowerBoundBytes: lowerBound(buffers),
-    strategy: 'greedy-by-size',
+    arenaBytes: placement.arenaBytes,
+    lowerBoundBytes: placement.lowerBoundBytes,
+    baselineGreedyBytes: placement.baselineGreedyBytes,
+    strategy: placement.strategy,
+    provedOptimal: placement.provedOptimal,
     buffers,
     offsets,
   };
