@@ -11,7 +11,10 @@ import { inspectModel, formatInspection } from './inspect.js';
 import { CompileError, formatShape, type ConstTensor } from './ir/graph.js';
 import { supportedOps } from './ops/registry.js';
 import { parseShapeOption } from './passes/bind-shapes.js';
+import { PLACEMENT_STRATEGIES } from './plan/strategies.js';
 import { runModel } from './run/index.js';
+import { renderHtml } from './report/html.js';
+import { buildReport, formatReport } from './report/index.js';
 import { formatValidation, validateModel } from './validate/index.js';
 import { readTensorFile, writeTensorFile } from './tensor-files/index.js';
 
@@ -118,21 +121,32 @@ export function makeProgram(): Command {
     .option('--calibration <data>', 'int8: samples to calibrate ranges on (.npy, or a folder), or "random" to guess')
     .option('--calibration-method <method>', 'int8: minmax or percentile', 'minmax')
     .option('--keep-float <nodes>', 'int8: node names or op types to keep in float (comma-separated, repeatable)', collect, [])
+    .option('--planner <name>', `arena placement: ${Object.keys(PLACEMENT_STRATEGIES).join(', ')} (default: the smallest of all)`)
+    .option('--schedule <mode>', 'op order: min-peak (the order with the smallest peak memory) or as-is (the file\'s)', 'min-peak')
     .option('--shape <input=dims>', 'bind an input with symbolic dimensions, e.g. input=1x3x32x32', collect, [])
     .option('--name <prefix>', 'C symbol prefix, so several models link into one firmware', 'model')
     .option('--freeze <input=file>', 'fix an input at compile time (.npy or .pb); it becomes a constant', collect, [])
     .option('--json', 'print a machine-readable summary')
     .action((model: string, o) => {
+      if (o.planner !== undefined && !(o.planner in PLACEMENT_STRATEGIES)) {
+        throw new CompileError(`--planner ${o.planner}: expected one of ${Object.keys(PLACEMENT_STRATEGIES).join(', ')}`);
+      }
+      if (o.schedule !== 'min-peak' && o.schedule !== 'as-is') throw new CompileError(`--schedule ${o.schedule}: expected min-peak or as-is`);
       const { manifest } = compileModel({
         modelPath: model, outDir: o.output, board: boardFrom(o), prefix: o.name, shapes: shapesFrom(o.shape),
-        frozen: frozenInputs(o.freeze), int8: int8Options(o),
+        frozen: frozenInputs(o.freeze), int8: int8Options(o), planner: o.planner, schedule: o.schedule,
       });
+      const memory = manifest.memory;
       const fallbacks = manifest.quantization?.floatNodes ?? [];
       print(o.json, { output: o.output, ...manifest }, [
         `compiled ${model} for ${manifest.board.id} into ${o.output}`,
         `  layers   ${manifest.layers.length} kernels, ${manifest.macs.toLocaleString('en')} MACs`,
         `  weights  ${manifest.weightsBytes.toLocaleString('en')} bytes (flash)`,
-        `  arena    ${manifest.arenaBytes.toLocaleString('en')} bytes (RAM; lower bound ${manifest.lowerBoundBytes.toLocaleString('en')})`,
+        `  arena    ${memory.arena_bytes.toLocaleString('en')} bytes (RAM; lower bound ${memory.lower_bound_bytes.toLocaleString('en')}, `
+        + `TFLM's greedy by size ${memory.baseline_greedy_bytes.toLocaleString('en')}; placed by ${memory.strategy})`,
+        ...(memory.schedule.peak_bytes < memory.schedule.file_order_peak_bytes
+          ? [`  schedule op order changed: peak ${memory.schedule.file_order_peak_bytes.toLocaleString('en')} -> ${memory.schedule.peak_bytes.toLocaleString('en')} bytes`]
+          : []),
         ...(manifest.quantization ? [
           `  int8     ${manifest.quantization.calibration
             ? `calibrated on ${manifest.quantization.calibration.samples} samples (${manifest.quantization.calibration.method})`
@@ -147,9 +161,10 @@ export function makeProgram(): Command {
     .description('build firmware for the board (or a host executable with --host)')
     .argument('<dir>', 'a folder written by compile')
     .option('--host', 'build for this machine with cc')
+    .option('--check-writes', 'debug build: after every step, check that no kernel changed a buffer it must not write (exit 6)')
     .option('--json', 'print a machine-readable summary')
     .action((dir: string, o) => {
-      const result = buildModel(dir, { host: o.host });
+      const result = buildModel(dir, { host: o.host, extraCflags: o.checkWrites ? '-DO2M_CHECK_WRITES' : undefined });
       const regions = result.regions.map((r) => `  ${r.name.padEnd(8)} ${r.kind.padEnd(5)} ${r.used.toLocaleString('en').padStart(10)} of ${r.length.toLocaleString('en')} bytes`);
       print(o.json, result, o.host
         ? `built ${result.executable}`
@@ -223,6 +238,27 @@ export function makeProgram(): Command {
       });
       if (bar) process.stderr.write('\n');
       print(o.json, result, formatValidation(result));
+    });
+
+  program.command('report')
+    .description('the compiled model\'s report: layers and the memory plan (json, a table, or an HTML page with the arena drawn)')
+    .argument('<dir>', 'a folder written by compile')
+    .option('--format <format>', 'txt, json or html', 'txt')
+    .option('-o, --output <file>', 'write to this file (html: default <dir>/report.html)')
+    .action((dir: string, o) => {
+      const report = buildReport(readManifest(dir));
+      let text: string;
+      if (o.format === 'json') text = `${JSON.stringify(report, null, 2)}\n`;
+      else if (o.format === 'txt') text = `${formatReport(report)}\n`;
+      else if (o.format === 'html') text = renderHtml(report);
+      else throw new CompileError(`--format ${o.format}: expected txt, json or html`);
+      const file = o.output ?? (o.format === 'html' ? join(dir, 'report.html') : undefined);
+      if (!file) {
+        process.stdout.write(text);
+        return;
+      }
+      writeFileSync(file, text);
+      process.stdout.write(`wrote ${file}\n`);
     });
 
   program.command('inspect')
