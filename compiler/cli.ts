@@ -123,6 +123,7 @@ export function makeProgram(): Command {
     .option('--keep-float <nodes>', 'int8: node names or op types to keep in float (comma-separated, repeatable)', collect, [])
     .option('--planner <name>', `arena placement: ${Object.keys(PLACEMENT_STRATEGIES).join(', ')} (default: the smallest of all)`)
     .option('--schedule <mode>', 'op order: min-peak (the order with the smallest peak memory) or as-is (the file\'s)', 'min-peak')
+    .option('--no-stream-attention', 'compute attention\'s score matrix whole instead of one query row at a time')
     .option('--shape <input=dims>', 'bind an input with symbolic dimensions, e.g. input=1x3x32x32', collect, [])
     .option('--name <prefix>', 'C symbol prefix, so several models link into one firmware', 'model')
     .option('--freeze <input=file>', 'fix an input at compile time (.npy or .pb); it becomes a constant', collect, [])
@@ -135,6 +136,7 @@ export function makeProgram(): Command {
       const { manifest } = compileModel({
         modelPath: model, outDir: o.output, board: boardFrom(o), prefix: o.name, shapes: shapesFrom(o.shape),
         frozen: frozenInputs(o.freeze), int8: int8Options(o), planner: o.planner, schedule: o.schedule,
+        streamAttention: o.streamAttention,
       });
       const memory = manifest.memory;
       const fallbacks = manifest.quantization?.floatNodes ?? [];

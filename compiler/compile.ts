@@ -11,6 +11,7 @@ import { importModel } from './onnx/import.js';
 import { readUserFile } from './read-user-file.js';
 import { findOp } from './ops/registry.js';
 import { runPasses } from './passes/index.js';
+import { streamAttention } from './passes/stream-attention.js';
 import { planMemory, type MemoryPlan } from './plan/index.js';
 import { scheduleForMemory, type Schedule, type ScheduleMode } from './plan/schedule.js';
 import { calibrate, type CalibrationMethod } from './quantize/calibrate.js';
@@ -42,6 +43,8 @@ export interface CompileOptions {
   planner?: string;
   /** The op order: the file's, or the one with the smallest peak (default). */
   schedule?: ScheduleMode;
+  /** Run attention one query row at a time (default true): the score matrix never exists whole. */
+  streamAttention?: boolean;
 }
 
 /** The memory section of onnx2mcu.json (and of the report): what the planner decided and why. */
@@ -211,6 +214,7 @@ export function compileInMemory(options: Omit<CompileOptions, 'outDir'>): Compil
   } else if (options.int8) {
     ({ graph, info: quantization } = quantize(graph, file, options.int8));
   }
+  if (options.streamAttention !== false) graph = streamAttention(graph); // after int8: calibration saw whole score matrices
   const schedule = scheduleForMemory(graph, { mode: options.schedule ?? 'min-peak' });
   graph = schedule.graph;
   const plan = planMemory(graph, { planner: options.planner });
@@ -244,7 +248,7 @@ export function compileInMemory(options: Omit<CompileOptions, 'outDir'>): Compil
 export function compileModel(options: CompileOptions): Compiled {
   const compiled = compileInMemory(options);
   const files = {
-    ...generateModelSources(compiled.lowered, compiled.plan.arenaBytes, compiled.manifest.model.file),
+    ...generateModelSources(compiled.lowered, compiled.plan.arenaBytes, compiled.manifest.model.file, compiled),
     ...generateBoardFiles(options.board, options.prefix),
     [MANIFEST_FILE]: `${JSON.stringify(compiled.manifest, null, 2)}\n`,
   };

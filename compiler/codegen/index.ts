@@ -7,6 +7,7 @@ import { cpuFlags, packageRoot, type Board } from '../boards/index.js';
 import { formatShape } from '../ir/graph.js';
 import type { CallArg, IoTensor, LoweredModel } from '../lower/index.js';
 import { arrayInitializer, paramLiteral } from './c-literals.js';
+import { planWriteChecks, type WriteCheckSource } from './write-checks.js';
 
 export const GENERATOR = `onnx2mcu ${JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')).version}`;
 
@@ -27,14 +28,50 @@ export function renderTemplate(name: string, context: object): string {
   return template(context);
 }
 
+/** `+ i0 * s0 + i1 * s1 …` for the loop strides of an argument inside StreamedRows' loops. */
+function loopAdvance(strides: number[] | undefined): string {
+  return (strides ?? []).map((s, level) => (s === 0 ? '' : ` + i${level} * ${s}`)).join('');
+}
+
 function argExpression(arg: CallArg): string {
   switch (arg.kind) {
     case 'null': return `(${arg.ctype} *)0`; // converts to const and non-const pointers alike
-    case 'weight': return arg.symbol;
+    case 'weight': {
+      const advance = loopAdvance(arg.strides);
+      return advance ? `(const ${arg.ctype} *)((const uint8_t *)${arg.symbol}${advance})` : arg.symbol;
+    }
     case 'arena': return arg.writable
-      ? `(${arg.ctype} *)(arena + ${arg.offset})`
-      : `(const ${arg.ctype} *)(arena + ${arg.offset})`;
+      ? `(${arg.ctype} *)(arena + ${arg.offset}${loopAdvance(arg.strides)})`
+      : `(const ${arg.ctype} *)(arena + ${arg.offset}${loopAdvance(arg.strides)})`;
   }
+}
+
+/**
+ * model.c's run function as blocks: a step on its own, or the consecutive steps of one node that
+ * run inside nested loops (StreamedRows). The hooks after a block (the per-layer dump and the
+ * write check) run once per step, after the whole block.
+ */
+function runBlocks(model: LoweredModel) {
+  const blocks: { loop: false | { open: string; close: string; indent: string }; calls: object[]; hooks: object[] }[] = [];
+  model.steps.forEach((s, index) => {
+    const call = { kernel: s.kernel, paramsSymbol: `${model.prefix}_params_${index}`, argList: s.args.map(argExpression).join(', ') };
+    const hook = { index, offset: s.output.offset, bytes: s.output.bytes };
+    const previous = blocks.at(-1);
+    const sameLoop = s.loop && index > 0 && model.steps[index - 1].node === s.node && model.steps[index - 1].loop;
+    if (sameLoop && previous) {
+      previous.calls.push(call);
+      previous.hooks.push(hook);
+      return;
+    }
+    const counts = s.loop?.counts ?? [];
+    const loop = s.loop ? {
+      open: counts.map((c, level) => `${'  '.repeat(level + 1)}for (int32_t i${level} = 0; i${level} < ${c}; ++i${level}) {`).join('\n'),
+      close: counts.map((_, level) => `${'  '.repeat(counts.length - level)}}`).join('\n'),
+      indent: '  '.repeat(counts.length + 1),
+    } : false;
+    blocks.push({ loop, calls: [call], hooks: [hook] });
+  });
+  return blocks;
 }
 
 function ioEntry(t: IoTensor): string {
@@ -42,11 +79,57 @@ function ioEntry(t: IoTensor): string {
   return `{ "${t.name.replace(/["\\]/g, '\\$&')}", ${ONNX_DTYPE[t.dtype]}, ${t.shape.length}, { ${shape} }, ${t.offset}u, ${t.bytes}u }`;
 }
 
+/** A C string literal: quotes, backslashes, '?' (trigraphs) and unprintable bytes escaped. */
+function cString(text: string): string {
+  const bytes = new TextEncoder().encode(text);
+  let body = '';
+  for (const byte of bytes) {
+    const c = String.fromCharCode(byte);
+    body += c === '"' || c === '\\' || c === '?' ? `\\${c}` : byte >= 0x20 && byte < 0x7f ? c : `\\${byte.toString(8).padStart(3, '0')}`;
+  }
+  return `"${body}"`;
+}
+
+/** A table's length and initializer rows; C has no empty arrays, so an empty one gets a placeholder. */
+function tableRows(rows: string[], placeholder: string, separator = ',\n  '): { count: number; rows: string } {
+  return rows.length > 0
+    ? { count: rows.length, rows: rows.join(separator) }
+    : { count: 1, rows: `${placeholder} /* unused: C has no empty arrays */` };
+}
+
+/** model.c's tables for the write check (-DO2M_CHECK_WRITES): see write-checks.ts. */
+function writeCheckTables(model: LoweredModel, source: WriteCheckSource) {
+  const checks = planWriteChecks(model.steps, model.inputs.map((i) => i.name), source);
+  const lists: number[] = [];
+  const span = (indices: number[]) => {
+    lists.push(...indices);
+    return `${lists.length - indices.length}u, ${indices.length}u`;
+  };
+  const stepRows = [
+    `{ -1, "(before the first step)", "", ${span([])}, ${span(checks.initial)} }`,
+    ...checks.steps.map((c, k) => {
+      const step = model.steps[k];
+      return `{ ${c.node}, ${cString(step.node)}, ${cString(step.kernel)}, ${span(c.verify)}, ${span(c.record)} }`;
+    }),
+  ];
+  return {
+    buffers: tableRows(checks.buffers.map((b) => `{ ${b.offset}u, ${b.bytes}u, ${cString(b.name)} }`), '{ 0u, 0u, "" }'),
+    lists: tableRows(lists.map((i) => `${i}u`), '0u', ', '),
+    steps: tableRows(stepRows, ''),
+  };
+}
+
 export interface GeneratedFiles {
   [path: string]: string;
 }
 
-export function generateModelSources(model: LoweredModel, arenaBytes: number, modelFile: string): GeneratedFiles {
+/**
+ * model.c and model.h. With `writeChecks` (the plan and its schedule), model.c also carries the
+ * tables of the debug build's write check, compiled only under -DO2M_CHECK_WRITES.
+ */
+export function generateModelSources(
+  model: LoweredModel, arenaBytes: number, modelFile: string, writeChecks?: WriteCheckSource,
+): GeneratedFiles {
   const { prefix } = model;
   const context = {
     generator: GENERATOR,
@@ -70,8 +153,9 @@ export function generateModelSources(model: LoweredModel, arenaBytes: number, mo
       paramsSymbol: `${prefix}_params_${index}`,
       shapeText: formatShape(s.output.shape),
       paramInit: Object.entries(s.params).map(([k, v]) => `.${k} = ${paramLiteral(v)}`).join(', '),
-      argList: s.args.map(argExpression).join(', '),
     })),
+    blocks: runBlocks(model),
+    writeChecks: writeChecks ? writeCheckTables(model, writeChecks) : false,
   };
   return {
     'model.h': renderTemplate('model.h.hbs', context),

@@ -7,9 +7,10 @@ import { loweringContext, scratchName, type KernelArg, type ParamValue, type Typ
 import { findOp } from '../ops/registry.js';
 import type { MemoryPlan } from '../plan/index.js';
 
+/** `strides`: bytes the pointer advances per step of each enclosing loop (StreamedRows). */
 export type CallArg =
-  | { kind: 'arena'; offset: number; ctype: string; writable: boolean }
-  | { kind: 'weight'; symbol: string; ctype: string }
+  | { kind: 'arena'; offset: number; ctype: string; writable: boolean; strides?: number[] }
+  | { kind: 'weight'; symbol: string; ctype: string; strides?: number[] }
   | { kind: 'null'; ctype: string };
 
 export interface LoweredStep {
@@ -21,6 +22,8 @@ export interface LoweredStep {
   args: CallArg[];
   macs: number;
   output: { name: string; dtype: DType; shape: number[]; offset: number; bytes: number };
+  /** Nested loop counts shared by consecutive steps of one node (StreamedRows), innermost last. */
+  loop?: { counts: number[] };
 }
 
 export interface Weight {
@@ -97,7 +100,7 @@ export function lowerGraph(graph: Graph, plan: MemoryPlan, prefix: string, file:
       case 'scratch': {
         const offset = plan.offsets.get(scratchName(node));
         if (offset === undefined) throw new Error(`internal: node '${node.name}' asks for scratch that its family did not size`);
-        return { kind: 'arena', offset, ctype: arg.ctype, writable: true };
+        return { kind: 'arena', offset: offset + (arg.offset ?? 0), ctype: arg.ctype, writable: true };
       }
       case 'derived': {
         const w = weightFor(arg.tensor, `derived:${arg.tensor.name}`);
@@ -105,7 +108,7 @@ export function lowerGraph(graph: Graph, plan: MemoryPlan, prefix: string, file:
       }
       case 'weight': {
         const w = weightFor(graph.initializers.get(arg.name)!, `init:${arg.name}`);
-        return { kind: 'weight', symbol: w.symbol, ctype: w.ctype };
+        return { kind: 'weight', symbol: w.symbol, ctype: w.ctype, ...(arg.loopStrides ? { strides: arg.loopStrides } : {}) };
       }
       case 'value': {
         const offset = plan.offsets.get(arg.name);
@@ -113,6 +116,7 @@ export function lowerGraph(graph: Graph, plan: MemoryPlan, prefix: string, file:
         return {
           kind: 'arena', offset, ctype: ctypeOf(typed(arg.name).dtype, `'${arg.name}'`),
           writable: node.outputs.includes(arg.name),
+          ...(arg.loopStrides ? { strides: arg.loopStrides } : {}),
         };
       }
     }
@@ -135,7 +139,7 @@ export function lowerGraph(graph: Graph, plan: MemoryPlan, prefix: string, file:
       const written = call.args.filter((a) => a.kind === 'value' && node.outputs.includes(a.name)).at(-1);
       steps.push({
         node: node.name, opType: node.opType, kernel: call.kernel, paramsType: call.paramsType,
-        params: call.params, args, macs: call.macs,
+        params: call.params, args, macs: call.macs, ...(call.loop ? { loop: call.loop } : {}),
         output: io(written?.kind === 'value' ? written.name : node.outputs[0]),
       });
     }

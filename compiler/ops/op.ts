@@ -28,11 +28,11 @@ export type ParamValue =
 
 /** A pointer argument of a kernel call. */
 export type KernelArg =
-  | { kind: 'value'; name: string }           // a tensor computed at run time (arena)
-  | { kind: 'weight'; name: string }          // an initializer of the graph (flash)
+  | { kind: 'value'; name: string; loopStrides?: number[] }   // a tensor computed at run time (arena)
+  | { kind: 'weight'; name: string; loopStrides?: number[] }  // an initializer of the graph (flash)
   | { kind: 'derived'; tensor: ConstTensor }  // constant data the lowering computed (flash)
   | { kind: 'null'; ctype: string }
-  | { kind: 'scratch'; ctype: string };      // the node's scratch buffer in the arena (scratchBytes)
+  | { kind: 'scratch'; ctype: string; offset?: number };      // (a place in) the node's scratch buffer in the arena (scratchBytes)
 
 export interface KernelCall {
   node: string;
@@ -46,6 +46,11 @@ export interface KernelCall {
   args: KernelArg[];
   /** Multiply-accumulates per inference: the weighted sums of Conv, Gemm and MatMul (0 elsewhere). */
   macs: number;
+  /**
+   * Runs inside nested loops with these counts (StreamedRows): each argument with `loopStrides`
+   * advances by that many bytes per step of each loop. Consecutive calls of one node share the loop.
+   */
+  loop?: { counts: number[] };
 }
 
 export interface LowerContext {
@@ -129,6 +134,12 @@ export interface Int8Rule {
    * zero point -128, as TFLite, since its output always lies in [0, 1)).
    */
   outputQuantization?(ctx: LowerContext): Quantization;
+  /**
+   * The part of a calibrated input range this op can tell apart, when less than all of it matters
+   * (Softmax: values far below the row maximum all round to zero). Applied when the op is the
+   * value's only reader, so int8 levels are not spent on differences nothing can see.
+   */
+  inputRange?(range: { min: number; max: number }, ctx: LowerContext): { min: number; max: number };
 }
 
 /** The types, shapes and constants a node sees, as lowering (and planning its scratch) needs them. */

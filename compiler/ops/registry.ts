@@ -22,6 +22,7 @@ import { averagePoolFamily, globalAveragePoolFamily, maxPoolFamily } from './poo
 import { flattenFamily, identityFamily, reshapeFamily } from './reshape.js';
 import { softmaxFamily } from './softmax.js';
 import { lookupFamily } from './lookup.js';
+import { streamedRowsFamily } from './streamed-rows.js';
 import { families as quantizeLinearFamilies } from './quantize-linear.js';
 import { families as qlinearFamilies } from './qlinear.js';
 import type { DType, Node } from '../ir/graph.js';
@@ -45,6 +46,7 @@ const FAMILIES: OpFamily[] = [
   ...quantizeLinearFamilies,
   ...qlinearFamilies,
   lookupFamily,
+  streamedRowsFamily,
 ];
 
 export const DEFAULT_OPSETS: [number, number] = [1, 17];

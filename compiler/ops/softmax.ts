@@ -72,6 +72,18 @@ function lowerSoftmaxInt8(ctx: LowerContext): KernelCall {
   };
 }
 
+/**
+ * How far below the maximum a Softmax input can lie and still change the int8 output: a row of n
+ * terms at exp(-span) each sums to n·exp(-span), which must stay under half an output level
+ * (1/512); 16 at the least, so ordinary rows keep their full calibrated range.
+ */
+/** A Softmax input range this many spans wide is taken to hold a mask, not data. */
+const MASK_WIDTH_FACTOR = 8;
+
+export function softmaxInputSpan(rowLength: number): number {
+  return Math.max(16, Math.log(512 * Math.max(1, rowLength)));
+}
+
 export const softmaxFamily: OpFamily = {
   opTypes: Object.keys(KERNELS),
   opsets: [1, 17],
@@ -100,6 +112,13 @@ export const softmaxFamily: OpFamily = {
   int8: {
     output: 'calibrated',
     outputQuantization: () => SOFTMAX_INT8_OUTPUT,
+    // exp(x - max) for x below max - span adds less than half an output level over a whole row,
+    // so an additive mask (-1e4, -1e9) need not stretch the input's scale. Ranges of ordinary
+    // width are kept whole, so the layer before stays faithful to the float model.
+    inputRange: (range, ctx) => {
+      const span = softmaxInputSpan(softmaxView(ctx).axis);
+      return range.max - range.min > MASK_WIDTH_FACTOR * span ? { min: range.max - span, max: range.max } : range;
+    },
     refuses: (ctx) => (ctx.node.opType === 'Softmax' ? undefined : `${ctx.node.opType} has no int8 kernel`),
   },
 

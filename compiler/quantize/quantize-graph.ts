@@ -104,10 +104,14 @@ export function quantizeGraph(graph: Graph, options: QuantizeOptions): Quantized
     if (q) quantization.set(t.name, q);
     return t.name;
   };
+  /** The calibrated range of a value, narrowed to what its readers can tell apart (inputRange). */
   const rangeOf = (name: string): TensorRange => {
     const r = options.ranges.get(name);
     if (!r) throw new Error(`internal: calibration recorded no range for '${name}'`);
-    return r;
+    const readers = uses.get(name) ?? [];
+    if (readers.length !== 1 || graphOutputs.has(name) || !int8Nodes.has(readers[0].name)) return r;
+    const narrow = findOp(readers[0])?.int8?.inputRange;
+    return narrow ? narrow(r, loweringContext(graph, readers[0])) : r;
   };
 
   const sameParams = (a: Quantization, b: Quantization) => a.scales[0] === b.scales[0] && a.zeroPoints[0] === b.zeroPoints[0];

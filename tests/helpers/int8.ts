@@ -41,7 +41,7 @@ export interface Int8Model {
   constant(name: string): ConstTensor;
 }
 
-export function compileInt8(model: Uint8Array, calibration: Sample[], options: { board?: string; host?: boolean; keepFloat?: string[]; label?: string } = {}): Int8Model {
+export function compileInt8(model: Uint8Array, calibration: Sample[], options: { board?: string; host?: boolean; keepFloat?: string[]; label?: string; streamAttention?: boolean } = {}): Int8Model {
   const dir = scratchDir(options.label ?? 'int8');
   const modelPath = join(dir, 'model.onnx');
   writeFileSync(modelPath, model);
@@ -49,6 +49,7 @@ export function compileInt8(model: Uint8Array, calibration: Sample[], options: {
   const compiled = compileModel({
     modelPath, outDir: out, board: loadBoard(options.board ?? 'mps2-an386'), prefix: 'model', shapes: new Map(),
     int8: { calibration: writeCalibration(dir, calibration), keepFloat: options.keepFloat },
+    streamAttention: options.streamAttention,
   });
   if (options.host !== false) {
     hostArchive ??= buildRuntimeArchive(scratchDir('runtime'), '');

@@ -26,6 +26,8 @@ export interface BuildOptions {
   board?: string;
   label?: string;
   extraCflags?: string;
+  /** Compile attention whole rather than one row at a time (to compare the two). */
+  streamAttention?: boolean;
 }
 
 const archives = new Map<string, string>();
@@ -53,6 +55,7 @@ export function compileAndBuild(model: Uint8Array | string, options: BuildOption
   const out = join(dir, 'out');
   const compiled = compileModel({
     modelPath, outDir: out, board: loadBoard(options.board ?? 'mps2-an386'), prefix: 'model', shapes: new Map(),
+    streamAttention: options.streamAttention,
   });
   const build = buildModel(out, {
     host: options.host, extraCflags: options.extraCflags,

@@ -11,6 +11,12 @@
 #define O2M_EXIT_OK 0
 #define O2M_EXIT_WRONG_RESULT 1
 #define O2M_EXIT_BAD_INPUT 2
+/* 3 and 4 are the compiler's own (does not fit the board, toolchain missing). */
+/* A kernel wrote past either end of the arena: the harness found a guard band damaged. */
+#define O2M_EXIT_ARENA_OVERRUN 5
+/* A kernel wrote inside the arena outside what it may write, changing a buffer whose value
+ * was still needed (found by a debug build, -DO2M_CHECK_WRITES, after the step that did it). */
+#define O2M_EXIT_KERNEL_OVERWRITE 6
 #define O2M_EXIT_HARDFAULT 120
 #define O2M_EXIT_MEMMANAGE 121
 #define O2M_EXIT_BUSFAULT 122
