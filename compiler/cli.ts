@@ -123,6 +123,7 @@ export function makeProgram(): Command {
     .option('--keep-float <nodes>', 'int8: node names or op types to keep in float (comma-separated, repeatable)', collect, [])
     .option('--planner <name>', `arena placement: ${Object.keys(PLACEMENT_STRATEGIES).join(', ')} (default: the smallest of all)`)
     .option('--schedule <mode>', 'op order: min-peak (the order with the smallest peak memory) or as-is (the file\'s)', 'min-peak')
+    .option('--io <where>', 'inputs and outputs in the arena (arena) or in buffers of the caller\'s own (outside)', 'arena')
     .option('--no-stream-attention', 'compute attention\'s score matrix whole instead of one query row at a time')
     .option('--shape <input=dims>', 'bind an input with symbolic dimensions, e.g. input=1x3x32x32', collect, [])
     .option('--name <prefix>', 'C symbol prefix, so several models link into one firmware', 'model')
@@ -133,10 +134,11 @@ export function makeProgram(): Command {
         throw new CompileError(`--planner ${o.planner}: expected one of ${Object.keys(PLACEMENT_STRATEGIES).join(', ')}`);
       }
       if (o.schedule !== 'min-peak' && o.schedule !== 'as-is') throw new CompileError(`--schedule ${o.schedule}: expected min-peak or as-is`);
+      if (o.io !== 'arena' && o.io !== 'outside') throw new CompileError(`--io ${o.io}: expected arena or outside`);
       const { manifest } = compileModel({
         modelPath: model, outDir: o.output, board: boardFrom(o), prefix: o.name, shapes: shapesFrom(o.shape),
         frozen: frozenInputs(o.freeze), int8: int8Options(o), planner: o.planner, schedule: o.schedule,
-        streamAttention: o.streamAttention,
+        streamAttention: o.streamAttention, io: o.io,
       });
       const memory = manifest.memory;
       const fallbacks = manifest.quantization?.floatNodes ?? [];
@@ -146,6 +148,7 @@ export function makeProgram(): Command {
         `  weights  ${manifest.weightsBytes.toLocaleString('en')} bytes (flash)`,
         `  arena    ${memory.arena_bytes.toLocaleString('en')} bytes (RAM; lower bound ${memory.lower_bound_bytes.toLocaleString('en')}, `
         + `TFLM's greedy by size ${memory.baseline_greedy_bytes.toLocaleString('en')}; placed by ${memory.strategy})`,
+        ...(memory.io === 'outside' ? [`  io       ${memory.io_outside_bytes.toLocaleString('en')} bytes of inputs and outputs in the caller's buffers`] : []),
         ...(memory.schedule.peak_bytes < memory.schedule.file_order_peak_bytes
           ? [`  schedule op order changed: peak ${memory.schedule.file_order_peak_bytes.toLocaleString('en')} -> ${memory.schedule.peak_bytes.toLocaleString('en')} bytes`]
           : []),

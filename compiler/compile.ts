@@ -12,6 +12,7 @@ import { readUserFile } from './read-user-file.js';
 import { findOp } from './ops/registry.js';
 import { runPasses } from './passes/index.js';
 import { streamAttention } from './passes/stream-attention.js';
+import { copyViewOutputs } from './passes/copy-view-outputs.js';
 import { planMemory, type MemoryPlan } from './plan/index.js';
 import { scheduleForMemory, type Schedule, type ScheduleMode } from './plan/schedule.js';
 import { calibrate, type CalibrationMethod } from './quantize/calibrate.js';
@@ -45,6 +46,8 @@ export interface CompileOptions {
   schedule?: ScheduleMode;
   /** Run attention one query row at a time (default true): the score matrix never exists whole. */
   streamAttention?: boolean;
+  /** Where the inputs and outputs live: in the arena (default), or in the caller's own buffers. */
+  io?: 'arena' | 'outside';
 }
 
 /** The memory section of onnx2mcu.json (and of the report): what the planner decided and why. */
@@ -57,6 +60,9 @@ export interface MemoryReport {
   strategy: string;
   proved_optimal: boolean;
   schedule: { mode: ScheduleMode; peak_bytes: number; file_order_peak_bytes: number; exact: boolean };
+  /** 'arena': inputs and outputs live in the arena; 'outside': in the caller's buffers, of io_outside_bytes in all. */
+  io: 'arena' | 'outside';
+  io_outside_bytes: number;
   /** Every value in the arena: its bytes, first and last step, offset; views and in-place outputs name the buffer they live in. */
   tensors: { name: string; bytes: number; first: number; last: number; offset: number; alias_of?: string }[];
 }
@@ -181,7 +187,7 @@ function floatNodesOf(graph: Graph): FloatNode[] {
     }));
 }
 
-function memoryReport(plan: MemoryPlan, schedule: Schedule, mode: ScheduleMode): MemoryReport {
+function memoryReport(plan: MemoryPlan, schedule: Schedule, mode: ScheduleMode, lowered: LoweredModel): MemoryReport {
   const tensors: MemoryReport['tensors'] = [];
   for (const b of plan.buffers) {
     tensors.push({ name: b.name, bytes: b.bytes, first: b.first, last: b.last, offset: b.offset });
@@ -194,6 +200,8 @@ function memoryReport(plan: MemoryPlan, schedule: Schedule, mode: ScheduleMode):
     strategy: plan.strategy,
     proved_optimal: plan.provedOptimal,
     schedule: { mode, peak_bytes: schedule.peakBytes, file_order_peak_bytes: schedule.fileOrderPeakBytes, exact: schedule.exact },
+    io: plan.ioOutside ? 'outside' : 'arena',
+    io_outside_bytes: plan.ioOutside ? [...lowered.inputs, ...lowered.outputs].reduce((sum, t) => sum + t.bytes, 0) : 0,
     tensors,
   };
 }
@@ -215,9 +223,11 @@ export function compileInMemory(options: Omit<CompileOptions, 'outDir'>): Compil
     ({ graph, info: quantization } = quantize(graph, file, options.int8));
   }
   if (options.streamAttention !== false) graph = streamAttention(graph); // after int8: calibration saw whole score matrices
+  const ioOutside = options.io === 'outside';
+  if (ioOutside) graph = copyViewOutputs(graph);
   const schedule = scheduleForMemory(graph, { mode: options.schedule ?? 'min-peak' });
   graph = schedule.graph;
-  const plan = planMemory(graph, { planner: options.planner });
+  const plan = planMemory(graph, { planner: options.planner, ioOutside });
   const lowered = lowerGraph(graph, plan, validatePrefix(options.prefix), file);
   const manifest: Manifest = {
     generator: GENERATOR,
@@ -228,7 +238,7 @@ export function compileInMemory(options: Omit<CompileOptions, 'outDir'>): Compil
     lowerBoundBytes: plan.lowerBoundBytes,
     planner: plan.strategy,
     weightsBytes: lowered.weights.reduce((sum, w) => sum + w.bytes, 0),
-    memory: memoryReport(plan, schedule, options.schedule ?? 'min-peak'),
+    memory: memoryReport(plan, schedule, options.schedule ?? 'min-peak', lowered),
     macs: lowered.steps.reduce((sum, s) => sum + s.macs, 0),
     ...(quantization ? { quantization } : {}),
     inputs: lowered.inputs,
@@ -249,7 +259,7 @@ export function compileModel(options: CompileOptions): Compiled {
   const compiled = compileInMemory(options);
   const files = {
     ...generateModelSources(compiled.lowered, compiled.plan.arenaBytes, compiled.manifest.model.file, compiled),
-    ...generateBoardFiles(options.board, options.prefix),
+    ...generateBoardFiles(options.board, options.prefix, compiled.lowered),
     [MANIFEST_FILE]: `${JSON.stringify(compiled.manifest, null, 2)}\n`,
   };
   // Write beside the target and swap it in at the end, so a failure never leaves a folder that

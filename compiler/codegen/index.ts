@@ -43,7 +43,17 @@ function argExpression(arg: CallArg): string {
     case 'arena': return arg.writable
       ? `(${arg.ctype} *)(arena + ${arg.offset}${loopAdvance(arg.strides)})`
       : `(const ${arg.ctype} *)(arena + ${arg.offset}${loopAdvance(arg.strides)})`;
+    case 'io': {
+      const base = arg.direction === 'input' ? `(const uint8_t *)inputs[${arg.index}]` : `(uint8_t *)outputs[${arg.index}]`;
+      return `(${arg.writable ? '' : 'const '}${arg.ctype} *)(${base}${loopAdvance(arg.strides)})`;
+    }
   }
+}
+
+/** Where a step's output is, for the hooks after it (the arena, or the caller's output buffer). */
+function outputPointer(model: LoweredModel, output: LoweredModel['steps'][number]['output']): string {
+  const io = model.ioOutside ? model.outputs.findIndex((o) => o.name === output.name) : -1;
+  return io >= 0 ? `(const uint8_t *)outputs[${io}]` : `arena + ${output.offset}`;
 }
 
 /**
@@ -55,7 +65,7 @@ function runBlocks(model: LoweredModel) {
   const blocks: { loop: false | { open: string; close: string; indent: string }; calls: object[]; hooks: object[] }[] = [];
   model.steps.forEach((s, index) => {
     const call = { kernel: s.kernel, paramsSymbol: `${model.prefix}_params_${index}`, argList: s.args.map(argExpression).join(', ') };
-    const hook = { index, offset: s.output.offset, bytes: s.output.bytes };
+    const hook = { index, data: outputPointer(model, s.output), bytes: s.output.bytes };
     const previous = blocks.at(-1);
     const sameLoop = s.loop && index > 0 && model.steps[index - 1].node === s.node && model.steps[index - 1].loop;
     if (sameLoop && previous) {
@@ -155,6 +165,7 @@ export function generateModelSources(
       paramInit: Object.entries(s.params).map(([k, v]) => `.${k} = ${paramLiteral(v)}`).join(', '),
     })),
     blocks: runBlocks(model),
+    ioOutside: model.ioOutside,
     writeChecks: writeChecks ? writeCheckTables(model, writeChecks) : false,
   };
   return {
@@ -163,11 +174,15 @@ export function generateModelSources(
   };
 }
 
-export function generateBoardFiles(board: Board, prefix: string): GeneratedFiles {
+/** The harness needs the model's inputs and outputs when they live outside the arena (--io outside). */
+export function generateBoardFiles(board: Board, prefix: string, model?: LoweredModel): GeneratedFiles {
   const context = {
     generator: GENERATOR,
     prefix,
     PREFIX: prefix.toUpperCase(),
+    ioOutside: model?.ioOutside ?? false,
+    inputs: (model?.inputs ?? []).map((t, index) => ({ index, bytes: Math.max(1, t.bytes) })),
+    outputs: (model?.outputs ?? []).map((t, index) => ({ index, bytes: Math.max(1, t.bytes) })),
     board,
     regions: board.memory.map((r) => ({ ...r, attrs: r.kind === 'flash' ? 'rx' : 'rwx' })),
     cpuFlags: cpuFlags(board),

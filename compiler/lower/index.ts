@@ -11,6 +11,7 @@ import type { MemoryPlan } from '../plan/index.js';
 export type CallArg =
   | { kind: 'arena'; offset: number; ctype: string; writable: boolean; strides?: number[] }
   | { kind: 'weight'; symbol: string; ctype: string; strides?: number[] }
+  | { kind: 'io'; direction: 'input' | 'output'; index: number; ctype: string; writable: boolean; strides?: number[] }
   | { kind: 'null'; ctype: string };
 
 export interface LoweredStep {
@@ -43,6 +44,8 @@ export interface IoTensor {
 
 export interface LoweredModel {
   prefix: string;
+  /** Inputs and outputs live in the caller's buffers (--io outside), not in the arena. */
+  ioOutside: boolean;
   steps: LoweredStep[];
   weights: Weight[];
   inputs: IoTensor[];
@@ -65,13 +68,14 @@ function cIdentifier(prefix: string, name: string, taken: Set<string>): string {
 }
 
 export function lowerGraph(graph: Graph, plan: MemoryPlan, prefix: string, file: string): LoweredModel {
+  const external = plan.external;
   const typed = (name: string): TypedShape => {
     const v = graph.values.get(name) ?? graph.initializers.get(name);
     if (!v) throw new Error(`internal: no type for '${name}'`);
     return { dtype: v.dtype, shape: v.shape as number[] };
   };
   const io = (name: string): IoTensor => {
-    const offset = plan.offsets.get(name);
+    const offset = external.has(name) ? -1 : plan.offsets.get(name);
     if (offset === undefined) {
       throw new CompileError(`${file}: '${name}' is a constant; a graph input or output must be computed at run time`);
     }
@@ -111,6 +115,13 @@ export function lowerGraph(graph: Graph, plan: MemoryPlan, prefix: string, file:
         return { kind: 'weight', symbol: w.symbol, ctype: w.ctype, ...(arg.loopStrides ? { strides: arg.loopStrides } : {}) };
       }
       case 'value': {
+        const outside = external.get(arg.name);
+        if (outside) {
+          return {
+            kind: 'io', ...outside, ctype: ctypeOf(typed(arg.name).dtype, `'${arg.name}'`),
+            writable: node.outputs.includes(arg.name), ...(arg.loopStrides ? { strides: arg.loopStrides } : {}),
+          };
+        }
         const offset = plan.offsets.get(arg.name);
         if (offset === undefined) throw new Error(`internal: '${arg.name}' has no arena offset`);
         return {
@@ -146,6 +157,7 @@ export function lowerGraph(graph: Graph, plan: MemoryPlan, prefix: string, file:
   }
   return {
     prefix,
+    ioOutside: external.size > 0 || plan.ioOutside,
     steps,
     weights: [...weights.values()],
     inputs: graph.inputs.map((i) => io(i.name)),

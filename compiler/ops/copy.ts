@@ -2,23 +2,25 @@
 // turn a graph output into a constant (Shape of a static input, say); the caller still finds
 // it at its output offset, so one step copies it there.
 import { DTYPE_BYTES, elementCount } from '../ir/graph.js';
-import { requireInput, type OpFamily } from './op.js';
+import { inputArg, requireInput, type OpFamily } from './op.js';
 
 export const COPY_CONSTANT = { domain: 'onnx2mcu', opType: 'CopyConstant' } as const;
+/** Copy (internal): a value into the caller's output buffer, for an output that is only a view (--io outside). */
+export const COPY = { domain: 'onnx2mcu', opType: 'Copy' } as const;
 
 export const copyConstantFamily: OpFamily = {
-  opTypes: [COPY_CONSTANT.opType],
+  opTypes: [COPY_CONSTANT.opType, COPY.opType],
   domain: COPY_CONSTANT.domain,
   inferShapes: (ctx) => [{ ...requireInput(ctx, 0) }],
   lower(ctx) {
     const t = requireInput(ctx, 0);
     return {
       node: ctx.node.name,
-      opType: COPY_CONSTANT.opType,
+      opType: ctx.node.opType,
       kernel: 'o2m_copy_bytes',
       paramsType: 'o2m_copy_params',
       params: { bytes: { int: elementCount(t.shape) * DTYPE_BYTES[t.dtype] } },
-      args: [{ kind: 'weight', name: ctx.node.inputs[0] }, { kind: 'value', name: ctx.node.outputs[0] }],
+      args: [inputArg(ctx, 0), { kind: 'value', name: ctx.node.outputs[0] }],
       macs: 0,
     };
   },

@@ -2,7 +2,7 @@
 // schedule (lifetimes.ts), placements from every strategy (strategies.ts), of which the smallest
 // checked one is kept; TFLM's greedy by size is reported beside it as the baseline.
 import type { Graph } from '../ir/graph.js';
-import { bufferLifetimes, bufferOwners, type Buffer } from './lifetimes.js';
+import { bufferLifetimes, bufferOwners, externalValues, type Buffer, type ExternalRef } from './lifetimes.js';
 import { checkPlan, placeBest } from './strategies.js';
 
 export { checkPlan };
@@ -22,15 +22,20 @@ export interface MemoryPlan {
   buffers: PlannedBuffer[];
   /** Arena offset of every run-time value, views and in-place outputs included. */
   offsets: Map<string, number>;
+  /** --io outside: the values that live in the caller's buffers instead (empty otherwise). */
+  external: Map<string, ExternalRef>;
+  ioOutside: boolean;
 }
 
 export interface PlanOptions {
   /** One placement strategy by name (--planner); default: the best of all. */
   planner?: string;
+  /** Inputs and outputs in the caller's own buffers (--io outside), not in the arena. */
+  ioOutside?: boolean;
 }
 
 export function planMemory(graph: Graph, options: PlanOptions = {}): MemoryPlan {
-  const lifetimes = bufferLifetimes(graph);
+  const lifetimes = bufferLifetimes(graph, { ioOutside: options.ioOutside });
   const placement = placeBest(lifetimes, { strategy: options.planner });
   const buffers = lifetimes.map((b) => ({ ...b, offset: placement.offsets.get(b.name)! }));
   checkPlan(buffers);
@@ -44,5 +49,7 @@ export function planMemory(graph: Graph, options: PlanOptions = {}): MemoryPlan 
     provedOptimal: placement.provedOptimal,
     buffers,
     offsets,
+    external: options.ioOutside ? externalValues(graph) : new Map(),
+    ioOutside: options.ioOutside ?? false,
   };
 }

@@ -31,12 +31,34 @@ function lastReads(graph: Graph): Map<string, number> {
   return last;
 }
 
+/** Where a value lives when it is not in the arena: the caller's input or output buffer. */
+export interface ExternalRef {
+  direction: 'input' | 'output';
+  index: number;
+}
+
+/**
+ * With --io outside: the graph's inputs and outputs, and every view of them, by name. Outputs
+ * must be written by a kernel (compile inserts a copy for an output that is only a view).
+ */
+export function externalValues(graph: Graph): Map<string, ExternalRef> {
+  const external = new Map<string, ExternalRef>();
+  graph.inputs.forEach((input, index) => external.set(input.name, { direction: 'input', index }));
+  graph.outputs.forEach((output, index) => external.set(output.name, { direction: 'output', index }));
+  for (const node of graph.nodes) {
+    const ref = external.get(node.inputs[0]);
+    if (findOp(node)?.view && ref) external.set(node.outputs[0], ref);
+  }
+  return external;
+}
+
 /**
  * One buffer per value computed at run time. Views fold into the value they alias; an output
  * that its kernel may write in place (OpFamily.inPlace) folds into an input buffer none of whose
  * values is read after this step; scratch is a buffer of its own, live at its step.
  */
-export function bufferLifetimes(graph: Graph, options: { inPlace?: boolean } = {}): Buffer[] {
+export function bufferLifetimes(graph: Graph, options: { inPlace?: boolean; ioOutside?: boolean } = {}): Buffer[] {
+  const external = options.ioOutside ? externalValues(graph) : new Map<string, ExternalRef>();
   const owner = new Map<string, string>();
   const buffers = new Map<string, Buffer>();
   const steps = graph.nodes.length;
@@ -65,21 +87,22 @@ export function bufferLifetimes(graph: Graph, options: { inPlace?: boolean } = {
     return [b.name, ...b.views].every((v) => (lastRead.get(v) ?? -1) <= step);
   };
 
-  for (const input of graph.inputs) add(input.name, 0);
+  for (const input of graph.inputs) if (!external.has(input.name)) add(input.name, 0);
   graph.nodes.forEach((node, step) => {
     for (const input of node.inputs) if (input !== '') touch(input, step);
     const op = findOp(node);
+    if (op?.view && external.has(node.outputs[0])) return; // a view of the caller's buffer
     if (op?.view && owner.has(node.inputs[0])) {
       alias(node.outputs[0], owner.get(node.inputs[0])!);
       return;
     }
     const ctx = op?.inPlace || op?.scratchBytes ? loweringContext(graph, node) : undefined;
     const overwritable = options.inPlace !== false && op?.inPlace ? op.inPlace(ctx!) : [];
-    const target = overwritable
+    const target = (external.has(node.outputs[0]) ? [] : overwritable)
       .map((i) => owner.get(node.inputs[i]))
       .find((root) => root !== undefined && diesAt(root, step) && bytesOf(node.outputs[0]) <= buffers.get(root)!.bytes);
     node.outputs.forEach((output, i) => {
-      if (output === '') return;
+      if (output === '' || external.has(output)) return;
       if (i === 0 && target) alias(output, target);
       else add(output, step);
     });
