@@ -67,6 +67,12 @@ function cIdentifier(prefix: string, name: string, taken: Set<string>): string {
   return symbol;
 }
 
+/** A copy whose source already sits where it would be copied to (a Concat input in its slot). */
+function copiesOntoItself(args: CallArg[], copy: { source: number; destination: number; byteOffset: number }): boolean {
+  const [from, to] = [args[copy.source], args[copy.destination]];
+  return from.kind === 'arena' && to.kind === 'arena' && from.offset === to.offset + copy.byteOffset;
+}
+
 export function lowerGraph(graph: Graph, plan: MemoryPlan, prefix: string, file: string): LoweredModel {
   const external = plan.external;
   const typed = (name: string): TypedShape => {
@@ -147,6 +153,7 @@ export function lowerGraph(graph: Graph, plan: MemoryPlan, prefix: string, file:
     // Several calls run in order (Concat: one per input; Split: one per output); none is fine.
     for (const call of Array.isArray(lowered) ? lowered : [lowered]) {
       const args: CallArg[] = call.args.map((arg) => resolveArg(node, arg));
+      if (call.copyInto && copiesOntoItself(args, call.copyInto)) continue; // the planner put it there already
       const written = call.args.filter((a) => a.kind === 'value' && node.outputs.includes(a.name)).at(-1);
       steps.push({
         node: node.name, opType: node.opType, kernel: call.kernel, paramsType: call.paramsType,

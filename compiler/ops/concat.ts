@@ -6,7 +6,7 @@ import {
 } from './op.js';
 import { quantizeMultiplier } from '../quantize/fixed-point.js';
 import { isQuantizedNode, perTensor, quantizationOf } from './int8-lowering.js';
-import { elementCount, type ConstTensor, type Node } from '../ir/graph.js';
+import { DTYPE_BYTES, elementCount, type ConstTensor, type DType, type Node } from '../ir/graph.js';
 import { constantIntsInput } from './constant-inputs.js';
 import { evaluateWalks, MOVABLE_DTYPES, stridedCopyCall, type StridedWalk } from './strided-copy.js';
 
@@ -95,6 +95,23 @@ export const concatFamily: OpFamily = {
   // Each input keeps its own calibrated scale; those that differ from the output's are rescaled
   // into their band, the others copied byte for byte.
   int8: { output: 'calibrated' },
+  // Along the outermost axis every band is one contiguous run of bytes: an input whose values
+  // are the output's (same type, same scale) can be computed there directly.
+  slots(ctx) {
+    const inputs = present(ctx.inputs, ctx.node);
+    const { axis, shape } = concatShape(ctx.node, inputs, ctx.opset);
+    if (elementCount(shape.slice(0, axis)) !== 1) return [];
+    const bytes = DTYPE_BYTES[inputs[0].dtype];
+    const out = ctx.quantization(ctx.node.outputs[0]);
+    let offset = 0;
+    return inputs.flatMap((t, input) => {
+      const byteOffset = offset;
+      offset += elementCount(t.shape) * bytes;
+      const q = ctx.quantization(ctx.node.inputs[input]);
+      const sameValues = !out || (q !== undefined && q.scales[0] === out.scales[0] && q.zeroPoints[0] === out.zeroPoints[0]);
+      return sameValues ? [{ input, byteOffset }] : [];
+    });
+  },
   lower(ctx): KernelCall[] {
     const inputs = present(ctx.inputs, ctx.node);
     const { walks } = concatWalks(ctx.node, inputs, ctx.opset);
@@ -104,18 +121,24 @@ export const concatFamily: OpFamily = {
       .filter(({ walk }) => elementCount(walk.shape) > 0)
       .map(({ walk, i }) => (quantized
         ? concatInt8Part(ctx, i, walk)
-        : stridedCopyCall(ctx.node, inputs[0].dtype, walk, inputArg(ctx, i), outputArg(ctx))));
+        : bandCopy(ctx, inputs[0].dtype, walk, i)));
   },
 };
+
+/** A byte-for-byte copy of input `index` into its band, which the lowering drops if the input is already there. */
+function bandCopy(ctx: LowerContext, dtype: DType, walk: StridedWalk, index: number): KernelCall {
+  return {
+    ...stridedCopyCall(ctx.node, dtype, walk, inputArg(ctx, index), outputArg(ctx)),
+    copyInto: { source: 0, destination: 1, byteOffset: walk.outOffset * DTYPE_BYTES[dtype] },
+  };
+}
 
 /** One int8 input into its band: a copy when it shares the output's quantization, else a rescale. */
 function concatInt8Part(ctx: LowerContext, index: number, walk: StridedWalk): KernelCall {
   const input = perTensor(quantizationOf(ctx, index));
   const output = perTensor(quantizationOf(ctx, { output: 0 }));
   const args: KernelArg[] = [inputArg(ctx, index), outputArg(ctx)];
-  if (input.scale === output.scale && input.zeroPoint === output.zeroPoint) {
-    return stridedCopyCall(ctx.node, 'int8', walk, args[0], args[1]);
-  }
+  if (input.scale === output.scale && input.zeroPoint === output.zeroPoint) return bandCopy(ctx, 'int8', walk, index);
   const q = quantizeMultiplier(input.scale / output.scale);
   return {
     node: ctx.node.name,

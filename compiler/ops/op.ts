@@ -47,6 +47,11 @@ export interface KernelCall {
   /** Multiply-accumulates per inference: the weighted sums of Conv, Gemm and MatMul (0 elsewhere). */
   macs: number;
   /**
+   * A plain copy of argument `source` into argument `destination` from `byteOffset` on: the
+   * lowering drops the call when the planner put the source there already (slots).
+   */
+  copyInto?: { source: number; destination: number; byteOffset: number };
+  /**
    * Runs inside nested loops with these counts (StreamedRows): each argument with `loopStrides`
    * advances by that many bytes per step of each loop. Consecutive calls of one node share the loop.
    */
@@ -104,6 +109,12 @@ export interface OpFamily {
    * over such an input when that input dies at this step.
    */
   inPlace?(ctx: LowerContext): number[];
+  /**
+   * Inputs that can be computed straight into their place in the output (Concat along the
+   * outermost axis): the output's bytes from `byteOffset` on hold the input unchanged. The
+   * planner then lets the input's producer write there, and the lowering drops the copy.
+   */
+  slots?(ctx: LowerContext): { input: number; byteOffset: number }[];
   /** How the op runs in int8 (DESIGN.md §4); without a rule it stays float inside an int8 model. */
   int8?: Int8Rule;
 }

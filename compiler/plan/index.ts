@@ -40,7 +40,10 @@ export function planMemory(graph: Graph, options: PlanOptions = {}): MemoryPlan 
   const buffers = lifetimes.map((b) => ({ ...b, offset: placement.offsets.get(b.name)! }));
   checkPlan(buffers);
   const offsets = new Map<string, number>();
-  for (const [value, owner] of bufferOwners(buffers)) offsets.set(value, placement.offsets.get(owner)!);
+  const byName = new Map(buffers.map((b) => [b.name, b]));
+  for (const [value, owner] of bufferOwners(buffers)) {
+    offsets.set(value, placement.offsets.get(owner)! + (byName.get(owner)!.viewOffsets?.get(value) ?? 0));
+  }
   return {
     arenaBytes: placement.arenaBytes,
     lowerBoundBytes: placement.lowerBoundBytes,

@@ -17,6 +17,8 @@ export interface Buffer {
    * an element-wise kernel wrote in place over this buffer's last value.
    */
   views: string[];
+  /** Where a view lives inside the buffer when not at its start (a Concat input in its slot). */
+  viewOffsets?: Map<string, number>;
 }
 
 export function alignUp(n: number, alignment = ARENA_ALIGNMENT): number {
@@ -57,7 +59,7 @@ export function externalValues(graph: Graph): Map<string, ExternalRef> {
  * that its kernel may write in place (OpFamily.inPlace) folds into an input buffer none of whose
  * values is read after this step; scratch is a buffer of its own, live at its step.
  */
-export function bufferLifetimes(graph: Graph, options: { inPlace?: boolean; ioOutside?: boolean } = {}): Buffer[] {
+export function bufferLifetimes(graph: Graph, options: { inPlace?: boolean; ioOutside?: boolean; slots?: boolean } = {}): Buffer[] {
   const external = options.ioOutside ? externalValues(graph) : new Map<string, ExternalRef>();
   const owner = new Map<string, string>();
   const buffers = new Map<string, Buffer>();
@@ -73,10 +75,13 @@ export function bufferLifetimes(graph: Graph, options: { inPlace?: boolean; ioOu
     buffers.set(name, { name, bytes: alignUp(bytesOf(name)), first: step, last: step, views: [] });
     owner.set(name, name);
   };
-  const alias = (name: string, root: string) => {
+  const alias = (name: string, root: string, delta = 0) => {
     owner.set(name, root);
-    buffers.get(root)!.views.push(name);
+    const b = buffers.get(root)!;
+    b.views.push(name);
+    if (delta !== 0) (b.viewOffsets ??= new Map()).set(name, delta);
   };
+  const deltaOf = (name: string) => buffers.get(owner.get(name) ?? '')?.viewOffsets?.get(name) ?? 0;
   const touch = (name: string, step: number) => {
     const b = buffers.get(owner.get(name) ?? '');
     if (b) b.last = Math.max(b.last, step);
@@ -87,25 +92,51 @@ export function bufferLifetimes(graph: Graph, options: { inPlace?: boolean; ioOu
     return [b.name, ...b.views].every((v) => (lastRead.get(v) ?? -1) <= step);
   };
 
+  const graphInputs = new Set(graph.inputs.map((i) => i.name));
+  /**
+   * Folds Concat inputs into their slots of the output: the output's buffer then starts as
+   * early as the first such input's producer, which writes straight into its slot.
+   */
+  const placeInSlots = (node: Graph['nodes'][number], slots: { input: number; byteOffset: number }[]) => {
+    const out = buffers.get(node.outputs[0])!;
+    for (const { input, byteOffset } of slots) {
+      const v = node.inputs[input];
+      const b = buffers.get(v);
+      const movable = b !== undefined && owner.get(v) === v && b.views.length === 0 && !graphInputs.has(v)
+        && !external.has(v) && node.inputs.filter((i) => i === v).length === 1 && byteOffset % ARENA_ALIGNMENT === 0;
+      if (!movable) continue;
+      buffers.delete(v);
+      out.first = Math.min(out.first, b.first);
+      out.last = Math.max(out.last, b.last);
+      alias(v, out.name, byteOffset);
+    }
+  };
+
   for (const input of graph.inputs) if (!external.has(input.name)) add(input.name, 0);
   graph.nodes.forEach((node, step) => {
     for (const input of node.inputs) if (input !== '') touch(input, step);
     const op = findOp(node);
     if (op?.view && external.has(node.outputs[0])) return; // a view of the caller's buffer
     if (op?.view && owner.has(node.inputs[0])) {
-      alias(node.outputs[0], owner.get(node.inputs[0])!);
+      alias(node.outputs[0], owner.get(node.inputs[0])!, deltaOf(node.inputs[0]));
       return;
     }
-    const ctx = op?.inPlace || op?.scratchBytes ? loweringContext(graph, node) : undefined;
+    const ctx = op?.inPlace || op?.scratchBytes || op?.slots ? loweringContext(graph, node) : undefined;
     const overwritable = options.inPlace !== false && op?.inPlace ? op.inPlace(ctx!) : [];
     const target = (external.has(node.outputs[0]) ? [] : overwritable)
-      .map((i) => owner.get(node.inputs[i]))
-      .find((root) => root !== undefined && diesAt(root, step) && bytesOf(node.outputs[0]) <= buffers.get(root)!.bytes);
+      .map((i) => node.inputs[i])
+      .find((v) => {
+        const root = owner.get(v);
+        return root !== undefined && diesAt(root, step) && deltaOf(v) + bytesOf(node.outputs[0]) <= buffers.get(root)!.bytes;
+      });
     node.outputs.forEach((output, i) => {
       if (output === '' || external.has(output)) return;
-      if (i === 0 && target) alias(output, target);
+      if (i === 0 && target !== undefined) alias(output, owner.get(target)!, deltaOf(target));
       else add(output, step);
     });
+    if (options.slots !== false && op?.slots && !external.has(node.outputs[0]) && buffers.has(node.outputs[0])) {
+      placeInSlots(node, op.slots(ctx!));
+    }
     const scratch = op?.scratchBytes?.(ctx!) ?? 0;
     if (scratch > 0) {
       const name = scratchName(node);

@@ -121,4 +121,37 @@ describe('memory plan', () => {
     expect(compareClose(run.outputs.get('out')!, want)).toBeNull();
     expect(compiled.plan.arenaBytes).toBe(2 * 192); // x and y; every result overwrites one of them
   });
+
+  it('lets Concat inputs be computed straight into their slots of the output, and drops their copies', async () => {
+    const bytes = buildModel({
+      inputs: [{ name: 'x', dtype: 'float32', shape: [1, 4, 8, 8] }],
+      outputs: [{ name: 'y', dtype: 'float32' }],
+      nodes: [
+        { op: 'Sigmoid', inputs: ['x'], outputs: ['a'] },            // x is read again: a gets bytes of its own
+        { op: 'Softmax', inputs: ['x'], outputs: ['b'], attrs: { axis: -1 } },
+        { op: 'Tanh', inputs: ['x'], outputs: ['t'] },               // x dies here: t overwrites the input
+        { op: 'Concat', inputs: ['a', 'b', 't'], outputs: ['c'], attrs: { axis: 1 } },
+        { op: 'Relu', inputs: ['c'], outputs: ['y'] },               // in place over c
+      ],
+    });
+    const g = runPasses(importModel(bytes, { file: 'm.onnx' }), { file: 'm.onnx', shapes: new Map() });
+    const plan = planMemory(g);
+    const slot = 4 * 8 * 8 * 4;
+    expect(plan.offsets.get('a')).toBe(plan.offsets.get('c'));
+    expect(plan.offsets.get('b')).toBe(plan.offsets.get('c')! + slot);
+    expect(plan.offsets.get('t')).toBe(plan.offsets.get('x')); // in place over the input, which is no slot
+    // at the Concat: c (3 KiB, a and b inside) and t, not a, b, t and c apart
+    expect(lowerBound(bufferLifetimes(g))).toBe(4096);
+    expect(lowerBound(bufferLifetimes(g, { slots: false }))).toBe(6144);
+    const x = { name: 'x', dtype: 'float32' as const, shape: [1, 4, 8, 8], data: randomFloat32(256, 3, -2, 2) };
+    const { run, compiled, dir } = await compileBuildRun(bytes, { x }, { host: true, label: 'concat-slots' });
+    expect(run.exitCode, run.stderr).toBe(0);
+    expect(compareClose(run.outputs.get('y')!, (await runOrt(bytes, { x })).y)).toBeNull();
+    // one copy remains: t's, from the input's bytes into its slot
+    expect(compiled.lowered.steps.filter((s) => s.opType === 'Concat')).toHaveLength(1);
+    // and the debug build agrees that no step wrote where it must not
+    const checked = await compileBuildRun(bytes, { x }, { host: true, label: 'concat-slots-checked', extraCflags: '-DO2M_CHECK_WRITES' });
+    expect(checked.run.exitCode, checked.run.stdout + checked.run.stderr).toBe(0);
+    expect(dir).toBeTruthy();
+  });
 });

@@ -92,7 +92,7 @@ function randomDag(seed: number, nodeCount: number): Graph {
       node = { name, opType: 'Relu', domain: '', inputs: [pick()], outputs: [value(out).name], attributes: {} };
     } else if (r < 0.55) {
       const operands = Array.from({ length: int(2, 3) }, pick);
-      node = { name, opType: 'Concat', domain: '', inputs: operands, outputs: [value(out).name], attributes: {} };
+      node = { name, opType: 'Sum', domain: '', inputs: operands, outputs: [value(out).name], attributes: {} };
     } else if (r < 0.7) {
       const x = pick();
       value(out, (values.get(x)!.shape[1] as number));
