@@ -24,7 +24,12 @@ export interface Board {
   placement: { code: string; weights: string; data: string; arena: string; stack: string };
   stackBytes: number;
   reserve: Record<string, number>;
-  qemu: { machine: string };
+  /**
+   * How the board is emulated: the QEMU machine (whose memory map the firmware is linked for,
+   * with the board's own region sizes) and, when it differs from the board's clock, the
+   * frequency of that machine's SysTick, which the instruction counter divides by.
+   */
+  qemu: { machine: string; systickHz?: number };
 }
 
 export const DEFAULT_BOARD = 'mps2-an386';

@@ -186,7 +186,7 @@ export function generateBoardFiles(board: Board, prefix: string, model?: Lowered
     board,
     regions: board.memory.map((r) => ({ ...r, attrs: r.kind === 'flash' ? 'rx' : 'rwx' })),
     cpuFlags: cpuFlags(board),
-    systickHz: board.clockHz,
+    systickHz: board.qemu.systickHz ?? board.clockHz,
     rtol: '1e-3f',
     atol: '1e-5f',
   };

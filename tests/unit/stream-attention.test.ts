@@ -7,35 +7,9 @@ import { buildModel } from '../helpers/onnx-builder.js';
 import { runOrt } from '../helpers/ort.js';
 import { compareClose, compileAndBuild, runBuilt } from '../helpers/pipeline.js';
 import { floats } from '../helpers/op-cases.js';
+import { ATTENTION, attentionModel } from '../helpers/attention-model.js';
 
-const L = 256;
-const D = 16;
-
-function attentionModel(): Uint8Array {
-  const w = (name: string, seed: number) => ({ ...floats(name, [D, D], seed, 'float32', -0.5, 0.5), data: floats(name, [D, D], seed, 'float32', -0.5, 0.5).data as Float32Array });
-  const mask = Float32Array.from({ length: L }, (_, i) => (i % 7 === 6 ? -1e4 : 0)); // padding positions
-  return buildModel({
-    inputs: [{ name: 'x', dtype: 'float32', shape: [1, L, D] }],
-    outputs: [{ name: 'y', dtype: 'float32' }],
-    initializers: [
-      w('wq', 1), w('wk', 2), w('wv', 3), w('wo', 4),
-      { name: 'scale', dtype: 'float32', shape: [], data: [1 / Math.sqrt(D)] },
-      { name: 'mask', dtype: 'float32', shape: [1, 1, L], data: mask },
-    ],
-    nodes: [
-      { op: 'MatMul', inputs: ['x', 'wq'], outputs: ['q'] },
-      { op: 'MatMul', inputs: ['x', 'wk'], outputs: ['k'] },
-      { op: 'MatMul', inputs: ['x', 'wv'], outputs: ['v'] },
-      { op: 'Transpose', inputs: ['k'], outputs: ['kt'], attrs: { perm: [0, 2, 1] } },
-      { op: 'MatMul', inputs: ['q', 'kt'], outputs: ['scores'] },
-      { op: 'Mul', inputs: ['scores', 'scale'], outputs: ['scaled'] },
-      { op: 'Add', inputs: ['scaled', 'mask'], outputs: ['masked'] },
-      { op: 'Softmax', inputs: ['masked'], outputs: ['weights'], attrs: { axis: -1 } },
-      { op: 'MatMul', inputs: ['weights', 'v'], outputs: ['context'] },
-      { op: 'MatMul', inputs: ['context', 'wo'], outputs: ['y'] },
-    ],
-  });
-}
+const { L, D } = ATTENTION;
 
 const x: ConstTensor = floats('x', [1, L, D], 9, 'float32', -2, 2);
 const SCORE_BYTES = L * L * 4;
