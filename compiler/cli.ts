@@ -214,6 +214,41 @@ export function makeProgram(): Command {
       }
     });
 
+  program.command('test')
+    .description('run the built model on a folder of test cases (one QEMU start) and report pass/fail per case')
+    .argument('<dir>', 'a folder written by compile and built by build')
+    .requiredOption('--cases <dir>', 'a folder of case folders, each with <input>.npy|input_<i>.pb and <output>.npy|output_<i>.pb')
+    .option('--junit <file>', 'also write the results as JUnit XML')
+    .option('--host', 'run the host executable instead of the firmware')
+    .option('--rtol <r>', 'float outputs: relative tolerance', '1e-3')
+    .option('--atol <a>', 'float outputs: absolute tolerance', '1e-5')
+    .option('--exact', 'float outputs must match bit for bit')
+    .option('--timeout <seconds>', 'kill the run after this long (every unfinished case fails, exit 124)', '600')
+    .action(async (dir: string, o, command: Command) => {
+      // Loaded here so the command stays one block in this file.
+      const tests = await import('./run/test-cases.js');
+      const number = (flag: string, text: string) => {
+        const value = Number(text);
+        if (!(value >= 0) || text.trim() === '') throw new CompileError(`--${flag} ${text}: expected a non-negative number`);
+        return value;
+      };
+      const rtol = number('rtol', o.rtol);
+      const atol = number('atol', o.atol);
+      const timeoutSeconds = number('timeout', o.timeout);
+      const given = (flag: string) => command.getOptionValueSource(flag) === 'cli';
+      if (o.exact && (given('rtol') || given('atol'))) throw new CompileError('give --exact or --rtol/--atol, not both');
+      const report = await tests.testModel(dir, o.cases, { host: o.host, tolerance: { rtol, atol, exact: Boolean(o.exact) }, timeoutSeconds });
+      for (const r of report.results) process.stdout.write(`${tests.caseLine(r)}\n`);
+      process.stdout.write(`${tests.summaryLine(report.results)}\n`);
+      if (report.abnormal) process.stderr.write(`onnx2mcu: ${report.abnormal}\n`);
+      if (o.junit) {
+        mkdirSync(join(o.junit, '..'), { recursive: true });
+        writeFileSync(o.junit, tests.junitXml(`onnx2mcu.${o.host ? 'host' : readManifest(dir).board.id}`, report.results));
+        process.stdout.write(`wrote ${o.junit}\n`);
+      }
+      process.exitCode = report.exitCode;
+    });
+
   program.command('validate')
     .description('compare the compiled model with the original float model (ONNX Runtime) over a data set')
     .argument('<model>', 'the original .onnx file')

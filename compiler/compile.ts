@@ -14,6 +14,7 @@ import { runPasses } from './passes/index.js';
 import { streamAttention } from './passes/stream-attention.js';
 import { copyViewOutputs } from './passes/copy-view-outputs.js';
 import { planMemory, type MemoryPlan } from './plan/index.js';
+import { checkCompileBudget, type Budget } from './boards/budget.js';
 import { scheduleForMemory, type Schedule, type ScheduleMode } from './plan/schedule.js';
 import { calibrate, type CalibrationMethod } from './quantize/calibrate.js';
 import { quantizeGraph, type FloatNode } from './quantize/quantize-graph.js';
@@ -79,6 +80,8 @@ export interface Manifest {
   weightsBytes: number;
   macs: number;
   memory: MemoryReport;
+  /** The compile-time budget: each region's estimated use against its length minus the reserve. */
+  budget: Budget;
   /** How the model was quantized; absent for a float32 compile. */
   quantization?: {
     mode: 'int8';
@@ -168,7 +171,7 @@ function quantize(graph: Graph, file: string, int8: Int8Options): { graph: Graph
     graph: quantized.graph,
     info: {
       mode: 'int8', source: 'calibrated',
-      calibration: { source: int8.calibration, samples: samples.length, method }, floatNodes: quantized.floatNodes,
+      calibration: { source: int8.calibration === 'random' ? 'random' : basename(int8.calibration), samples: samples.length, method }, floatNodes: quantized.floatNodes,
     },
   };
 }
@@ -229,6 +232,9 @@ export function compileInMemory(options: Omit<CompileOptions, 'outDir'>): Compil
   graph = schedule.graph;
   const plan = planMemory(graph, { planner: options.planner, ioOutside });
   const lowered = lowerGraph(graph, plan, validatePrefix(options.prefix), file);
+  const budget = checkCompileBudget(options.board, { graph, plan, lowered }, {
+    int8: Boolean(quantization), planner: options.planner, streamAttention: options.streamAttention,
+  });
   const manifest: Manifest = {
     generator: GENERATOR,
     model: { file: basename(file), sha256: createHash('sha256').update(bytes).digest('hex') },
@@ -239,6 +245,7 @@ export function compileInMemory(options: Omit<CompileOptions, 'outDir'>): Compil
     planner: plan.strategy,
     weightsBytes: lowered.weights.reduce((sum, w) => sum + w.bytes, 0),
     memory: memoryReport(plan, schedule, options.schedule ?? 'min-peak', lowered),
+    budget,
     macs: lowered.steps.reduce((sum, s) => sum + s.macs, 0),
     ...(quantization ? { quantization } : {}),
     inputs: lowered.inputs,

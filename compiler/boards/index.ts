@@ -46,24 +46,176 @@ export function packageRoot(): string {
   throw new Error('internal: cannot find the onnx2mcu package root');
 }
 
-const BOARD_KEYS: (keyof Board)[] = [
-  'id', 'name', 'core', 'fpu', 'floatAbi', 'dsp', 'mve', 'clockHz', 'memory', 'placement', 'stackBytes', 'reserve', 'qemu',
-];
+/** The JSON schema every board file must follow (boards/board.schema.json). */
+export const BOARD_SCHEMA_FILE = 'board.schema.json';
 
+/**
+ * The subset of JSON Schema that board.schema.json uses, and that validateAgainstSchema
+ * understands: a schema using anything else is an internal error, not a silent pass.
+ */
+interface Schema {
+  $ref?: string;
+  type?: string | string[];
+  enum?: unknown[];
+  required?: string[];
+  properties?: Record<string, Schema>;
+  additionalProperties?: boolean | Schema;
+  items?: Schema;
+  minItems?: number;
+  minimum?: number;
+  minLength?: number;
+  pattern?: string;
+  $defs?: Record<string, Schema>;
+}
+
+const UNDERSTOOD = new Set([
+  '$schema', '$id', '$ref', '$defs', 'title', 'description', 'type', 'enum', 'required', 'properties',
+  'additionalProperties', 'items', 'minItems', 'minimum', 'minLength', 'pattern',
+]);
+
+let boardSchema: Schema | undefined;
+
+export function loadBoardSchema(): Schema {
+  boardSchema ??= JSON.parse(readFileSync(join(boardsDir(), BOARD_SCHEMA_FILE), 'utf8')) as Schema;
+  return boardSchema;
+}
+
+function describe(value: unknown): string {
+  return value === undefined ? 'nothing' : JSON.stringify(value);
+}
+
+function typeName(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'array';
+  if (typeof value === 'number') return Number.isInteger(value) ? 'integer' : 'number';
+  return typeof value;
+}
+
+function hasType(value: unknown, type: string): boolean {
+  const actual = typeName(value);
+  return actual === type || (type === 'number' && actual === 'integer');
+}
+
+const ARTICLE: Record<string, string> = {
+  string: 'a string', integer: 'an integer', number: 'a number', boolean: 'true or false', object: 'an object',
+  array: 'an array', null: 'null',
+};
+
+function childPath(path: string, key: string | number): string {
+  if (typeof key === 'number') return `${path}[${key}]`;
+  return path ? `${path}.${key}` : key;
+}
+
+function resolveRef(schema: Schema, root: Schema): Schema {
+  if (!schema.$ref) return schema;
+  const match = /^#\/\$defs\/(.+)$/.exec(schema.$ref);
+  const target = match && root.$defs?.[match[1]];
+  if (!target) throw new Error(`internal: board schema reference ${schema.$ref} is not one of its $defs`);
+  const { $ref: _ref, ...siblings } = schema;
+  return resolveRef({ ...target, ...siblings }, root);
+}
+
+/**
+ * The first way `value` breaks `schema`, as "<field path> <what is wrong>", or undefined when it
+ * follows it. One error at a time: the CLI prints one line, and a fix usually reveals the next.
+ */
+export function schemaError(value: unknown, schema: Schema, root: Schema = schema, path = ''): string | undefined {
+  const s = resolveRef(schema, root);
+  for (const key of Object.keys(s)) {
+    if (!UNDERSTOOD.has(key)) throw new Error(`internal: the board schema uses '${key}', which the validator does not understand`);
+  }
+  const field = path || 'the board';
+  if (s.type !== undefined) {
+    const types = Array.isArray(s.type) ? s.type : [s.type];
+    if (!types.some((t) => hasType(value, t))) {
+      return `${field} must be ${types.map((t) => ARTICLE[t] ?? t).join(' or ')} (got ${describe(value)})`;
+    }
+  }
+  if (s.enum && !s.enum.some((e) => e === value)) {
+    return `${field} must be one of ${s.enum.join(', ')} (got ${describe(value)})`;
+  }
+  if (typeof value === 'number' && s.minimum !== undefined && value < s.minimum) {
+    return `${field} must be at least ${s.minimum} (got ${value})`;
+  }
+  if (typeof value === 'string') {
+    if (s.minLength !== undefined && value.length < s.minLength) return `${field} must not be empty`;
+    if (s.pattern !== undefined && !new RegExp(s.pattern).test(value)) {
+      return `${field} must match ${s.pattern} (got ${describe(value)})`;
+    }
+  }
+  if (Array.isArray(value)) {
+    if (s.minItems !== undefined && value.length < s.minItems) return `${field} must list at least ${s.minItems} item(s)`;
+    if (s.items) {
+      for (let i = 0; i < value.length; i++) {
+        const error = schemaError(value[i], s.items, root, childPath(path, i));
+        if (error) return error;
+      }
+    }
+  }
+  if (typeName(value) === 'object') {
+    const object = value as Record<string, unknown>;
+    for (const key of s.required ?? []) {
+      if (!(key in object)) return `${childPath(path, key)} is missing`;
+    }
+    for (const [key, item] of Object.entries(object)) {
+      const known = s.properties?.[key];
+      const sub = known ?? (typeof s.additionalProperties === 'object' ? s.additionalProperties : undefined);
+      if (!sub) {
+        if (s.additionalProperties === false) {
+          return `${childPath(path, key)} is not a board field (${path ? `${path} takes` : 'a board takes'} ${Object.keys(s.properties ?? {}).filter((k) => k !== '$schema').join(', ')})`;
+        }
+        continue;
+      }
+      const error = schemaError(item, sub, root, childPath(path, key));
+      if (error) return error;
+    }
+  }
+  return undefined;
+}
+
+/** Where each part of the firmware must go: code and weights are read-only, the rest is written. */
+const PLACEMENT_KIND: Record<keyof Board['placement'], MemoryRegion['kind']> = {
+  code: 'flash', weights: 'flash', data: 'ram', arena: 'ram', stack: 'ram',
+};
+
+/** What the schema cannot say: names that must refer to each other, and sizes that must compare. */
+export function crossFieldError(board: Board): string | undefined {
+  const regions = new Map<string, { region: MemoryRegion; index: number }>();
+  for (const [index, region] of board.memory.entries()) {
+    const earlier = regions.get(region.name);
+    if (earlier) return `memory[${index}].name '${region.name}' is already the name of memory[${earlier.index}]; region names must be unique`;
+    regions.set(region.name, { region, index });
+  }
+  const names = [...regions.keys()].join(', ');
+  for (const [part, name] of Object.entries(board.placement) as [keyof Board['placement'], string][]) {
+    const found = regions.get(name);
+    if (!found) return `placement.${part} names region '${name}', which memory does not list (regions: ${names})`;
+    const kind = PLACEMENT_KIND[part];
+    if (found.region.kind !== kind) {
+      return `placement.${part} names ${name}, a ${found.region.kind} region; the ${part} must be in a region of kind ${kind}`;
+    }
+  }
+  for (const [name, bytes] of Object.entries(board.reserve)) {
+    const found = regions.get(name);
+    if (!found) return `reserve.${name} names no memory region (regions: ${names})`;
+    if (bytes >= found.region.length) {
+      return `reserve.${name} (${bytes} bytes) must be smaller than region ${name} (${found.region.length} bytes)`;
+    }
+  }
+  return undefined;
+}
+
+/** Reads a board description, checked against board.schema.json and then across fields (exit 2). */
 export function parseBoard(text: string, file: string): Board {
-  let board: Board;
+  let value: unknown;
   try {
-    board = JSON.parse(text);
+    value = JSON.parse(text);
   } catch (e) {
     throw new CompileError(`${file}: not valid JSON: ${(e as Error).message}`);
   }
-  for (const key of BOARD_KEYS) {
-    if (!(key in board)) throw new CompileError(`${file}: board field '${key}' is missing`);
-  }
-  const regions = new Set(board.memory.map((r) => r.name));
-  for (const [what, region] of Object.entries(board.placement)) {
-    if (!regions.has(region)) throw new CompileError(`${file}: placement.${what} names region '${region}', which memory does not list`);
-  }
+  const error = schemaError(value, loadBoardSchema()) ?? crossFieldError(value as Board);
+  if (error) throw new CompileError(`${file}: ${error}`);
+  const { $schema: _schema, ...board } = value as Board & { $schema?: string };
   return board;
 }
 
@@ -73,7 +225,7 @@ export function boardsDir(): string {
 
 export function listBoards(): Board[] {
   return readdirSync(boardsDir())
-    .filter((f) => f.endsWith('.json'))
+    .filter((f) => f.endsWith('.json') && f !== BOARD_SCHEMA_FILE)
     .sort()
     .map((f) => parseBoard(readFileSync(join(boardsDir(), f), 'utf8'), join('boards', f)));
 }

@@ -2,7 +2,7 @@
 // executable (cc), and the ELF's sections are measured against the board's regions.
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { readManifest } from '../compile.js';
 import { CompileError } from '../ir/graph.js';
 import { requireTools } from './toolchain.js';
@@ -103,6 +103,7 @@ export function buildModel(dir: string, options: BuildOptions = {}): BuildResult
     }
   }
   const result: BuildResult = { target: host ? 'host' : 'firmware', executable, sections, flashBytes, ramBytes, regions };
-  writeFileSync(join(dir, host ? 'build-host.json' : BUILD_FILE), `${JSON.stringify(result, null, 2)}\n`);
+  // The record names the executable by its file name: no absolute path, so equal builds give equal bytes.
+  writeFileSync(join(dir, host ? 'build-host.json' : BUILD_FILE), `${JSON.stringify({ ...result, executable: basename(executable) }, null, 2)}\n`);
   return result;
 }
