@@ -6,14 +6,11 @@ import { describe, expect, it } from 'vitest';
 import { readTensorFile } from '../../compiler/tensor-files/index.js';
 import { buildModel } from '../helpers/onnx-builder.js';
 import { scratchDir } from '../helpers/pipeline.js';
+import { cli } from '../helpers/cli.js';
 
 const root = join(import.meta.dirname, '..', '..');
 const mnist = join(root, 'examples', 'mnist');
 
-function cli(args: string[], env: NodeJS.ProcessEnv = process.env) {
-  const r = spawnSync(process.execPath, [join(root, 'bin', 'onnx2mcu.js'), ...args], { encoding: 'utf8', env });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
 
 describe('onnx2mcu command line', () => {
   it('lists the boards with core, flash and RAM', () => {

@@ -1,26 +1,22 @@
 // Compiling the same model twice with the same options gives the same bytes — every generated
 // file and the firmware ELF — wherever the output folder is, and nothing in them names the
 // machine's folders (no timestamps, no absolute paths), so a CI job can cache and compare builds.
-import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { scratchDir } from '../helpers/pipeline.js';
+import { cliOk } from '../helpers/cli.js';
 
 const root = join(import.meta.dirname, '..', '..');
 const mnist = join(root, 'examples', 'mnist');
-const ok = (args: string[]) => {
-  const r = spawnSync(process.execPath, [join(root, 'bin', 'onnx2mcu.js'), ...args], { encoding: 'utf8' });
-  expect(r.status, `${args.join(' ')}\n${r.stdout}${r.stderr}`).toBe(0);
-};
 
 describe('deterministic output', () => {
   it('gives byte-identical C files and ELF from two compiles in different folders', () => {
     const first = join(scratchDir('determinism-a'), 'out');
     const second = join(scratchDir('determinism-b'), 'deeper', 'out');
     for (const dir of [first, second]) {
-      ok(['compile', join(mnist, 'mnist.onnx'), '-o', dir, '--quantize', 'int8', '--calibration', join(mnist, 'calibration.npy')]);
-      ok(['build', dir]);
+      cliOk(['compile', join(mnist, 'mnist.onnx'), '-o', dir, '--quantize', 'int8', '--calibration', join(mnist, 'calibration.npy')]);
+      cliOk(['build', dir]);
     }
     const generated = readdirSync(first).filter((f) => /\.(c|h|ld|json)$|^Makefile$|^firmware\.elf$/.test(f));
     expect(generated).toEqual(expect.arrayContaining(['model.c', 'model.h', 'main.c', 'Makefile', 'linker.ld', 'onnx2mcu.json', 'firmware.elf']));

@@ -13,22 +13,13 @@ import { buildModel } from '../helpers/onnx-builder.js';
 import { floats } from '../helpers/op-cases.js';
 import { scratchDir } from '../helpers/pipeline.js';
 import { writeTensorFile } from '../../compiler/tensor-files/index.js';
+import { cli, cliOk } from '../helpers/cli.js';
 
 const root = join(import.meta.dirname, '..', '..');
 const mnist = join(root, 'examples', 'mnist');
 const model = join(mnist, 'mnist.onnx');
 const calibration = join(mnist, 'calibration.npy');
 
-function cli(args: string[]) {
-  const r = spawnSync(process.execPath, [join(root, 'bin', 'onnx2mcu.js'), ...args], { encoding: 'utf8' });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-function ok(args: string[]): string {
-  const r = cli(args);
-  expect(r.code, `${args.join(' ')}\n${r.stdout}${r.stderr}`).toBe(0);
-  return r.stdout;
-}
 
 const work = scratchDir('int8-mnist');
 const testSet = join(work, 'test-set');
@@ -37,15 +28,15 @@ describe('MNIST in int8', () => {
   it('keeps its accuracy on 1,000 real held-out digits within 1 point of float (validate with labels)', () => {
     const made = spawnSync(process.execPath, [join(mnist, 'test-set.mjs'), testSet, '1000'], { encoding: 'utf8' });
     expect(made.status, made.stderr).toBe(0);
-    ok(['compile', model, '-o', join(work, 'float'), '--board', 'mps2-an386']);
-    const compiled = JSON.parse(ok(['compile', model, '-o', join(work, 'int8'), '--board', 'mps2-an386', '--quantize', 'int8', '--calibration', calibration, '--json']));
+    cliOk(['compile', model, '-o', join(work, 'float'), '--board', 'mps2-an386']);
+    const compiled = JSON.parse(cliOk(['compile', model, '-o', join(work, 'int8'), '--board', 'mps2-an386', '--quantize', 'int8', '--calibration', calibration, '--json']));
     expect(compiled.quantization.calibration.samples).toBe(100);
     // Softmax has no int8 kernel yet or does: either way the compile says which nodes stayed float.
     for (const f of compiled.quantization.floatNodes) expect(f.reason.length).toBeGreaterThan(0);
 
     const args = (dir: string) => ['validate', model, join(work, dir), '--data', join(testSet, 'digits.npy'), '--labels', join(testSet, 'labels.npy'), '--json'];
-    const float = JSON.parse(ok(args('float'))).outputs.probabilities;
-    const int8 = JSON.parse(ok(args('int8'))).outputs.probabilities;
+    const float = JSON.parse(cliOk(args('float'))).outputs.probabilities;
+    const int8 = JSON.parse(cliOk(args('int8'))).outputs.probabilities;
     expect(float.accuracy).toBeGreaterThan(0.95);
     expect(float.cosineSimilarity).toBeGreaterThan(0.999999); // the float build is ORT to rounding
     expect(Math.abs(int8.accuracy - float.accuracy)).toBeLessThanOrEqual(0.01);
@@ -54,7 +45,7 @@ describe('MNIST in int8', () => {
     expect(int8.maxAbsError).toBeLessThan(0.2);
 
     // int8 weights take a quarter of the float ones, plus per-channel scales and int32 biases.
-    const floatManifest = JSON.parse(ok(['compile', model, '-o', join(work, 'float'), '--json']));
+    const floatManifest = JSON.parse(cliOk(['compile', model, '-o', join(work, 'float'), '--json']));
     expect(compiled.weightsBytes).toBeLessThan(floatManifest.weightsBytes / 3);
     expect(compiled.arenaBytes).toBeLessThan(floatManifest.arenaBytes / 2);
   });
@@ -64,8 +55,8 @@ describe('MNIST in int8', () => {
     const outputs: Float32Array[][] = [];
     for (const [board, host] of [['mps2-an386', true], ['mps2-an386', false], ['mps3-an547', false]] as const) {
       const dir = join(work, `bits-${board}-${host}`);
-      ok(['compile', model, '-o', dir, '--board', board, '--quantize', 'int8', '--calibration', calibration]);
-      ok(['build', dir, ...(host ? ['--host'] : [])]);
+      cliOk(['compile', model, '-o', dir, '--board', board, '--quantize', 'int8', '--calibration', calibration]);
+      cliOk(['build', dir, ...(host ? ['--host'] : [])]);
       const batch = await runBatch(dir, { host, samples });
       expect(batch.exitCode, batch.stdout + batch.stderr).toBe(0);
       if (!host) {
@@ -80,7 +71,7 @@ describe('MNIST in int8', () => {
   });
 
   it('validates on the board under QEMU too, with instructions per inference', () => {
-    const r = JSON.parse(ok(['validate', model, join(work, 'int8'), '--data', join(testSet, 'digits.npy'), '--labels', join(testSet, 'labels.npy'),
+    const r = JSON.parse(cliOk(['validate', model, join(work, 'int8'), '--data', join(testSet, 'digits.npy'), '--labels', join(testSet, 'labels.npy'),
       '--board', 'mps2-an386', '--limit', '30', '--json']));
     expect(r.target).toBe('mps2-an386');
     expect(r.samples).toBe(30);
@@ -92,7 +83,7 @@ describe('MNIST in int8', () => {
   });
 
   it('per layer: every layer close to ONNX Runtime on in-range data', () => {
-    const r = JSON.parse(ok(['validate', model, join(work, 'int8'), '--data', join(testSet, 'digits.npy'), '--limit', '20', '--per-layer', '--json']));
+    const r = JSON.parse(cliOk(['validate', model, join(work, 'int8'), '--data', join(testSet, 'digits.npy'), '--limit', '20', '--per-layer', '--json']));
     const names = r.layers.map((l: { node: string }) => l.node);
     for (const node of ['/conv1/Conv', '/pool1/MaxPool', '/conv2/Conv', '/fc1/Gemm', '/fc2/Gemm']) expect(names).toContain(node);
     expect(r.firstBadLayer).toBeUndefined();
@@ -118,13 +109,13 @@ describe('validate --per-layer finds where int8 hurts', () => {
     // Calibrated on inputs in [-1, 1]; validated on [-40, 40]: the Relu table saturates first.
     writeTensorFile(join(dir, 'calibration.npy'), floats('x', [8, 1, 2, 6, 6], 3, 'float32', -1, 1));
     writeTensorFile(join(dir, 'wide.npy'), floats('x', [4, 1, 2, 6, 6], 4, 'float32', -40, 40));
-    ok(['compile', join(dir, 'm.onnx'), '-o', join(dir, 'out'), '--quantize', 'int8', '--calibration', join(dir, 'calibration.npy')]);
-    const inRange = JSON.parse(ok(['validate', join(dir, 'm.onnx'), join(dir, 'out'), '--data', join(dir, 'calibration.npy'), '--per-layer', '--json']));
+    cliOk(['compile', join(dir, 'm.onnx'), '-o', join(dir, 'out'), '--quantize', 'int8', '--calibration', join(dir, 'calibration.npy')]);
+    const inRange = JSON.parse(cliOk(['validate', join(dir, 'm.onnx'), join(dir, 'out'), '--data', join(dir, 'calibration.npy'), '--per-layer', '--json']));
     expect(inRange.firstBadLayer).toBeUndefined();
-    const wide = JSON.parse(ok(['validate', join(dir, 'm.onnx'), join(dir, 'out'), '--data', join(dir, 'wide.npy'), '--per-layer', '--json']));
+    const wide = JSON.parse(cliOk(['validate', join(dir, 'm.onnx'), join(dir, 'out'), '--data', join(dir, 'wide.npy'), '--per-layer', '--json']));
     expect(wide.firstBadLayer.node).toBe('pre');
     expect(wide.firstBadLayer.l2RelativeError).toBeGreaterThan(0.5);
-    const text = ok(['validate', join(dir, 'm.onnx'), join(dir, 'out'), '--data', join(dir, 'wide.npy'), '--per-layer']);
+    const text = cliOk(['validate', join(dir, 'm.onnx'), join(dir, 'out'), '--data', join(dir, 'wide.npy'), '--per-layer']);
     expect(text).toMatch(/first grows past 0\.1 at step \d+, pre \(Int8Lookup\)/);
   });
 });
@@ -145,7 +136,7 @@ describe('compile --quantize int8: the options users get wrong', () => {
   });
 
   it('keeps named nodes and op types in float with --keep-float, and lists them', () => {
-    const r = JSON.parse(ok(['compile', model, '-o', join(work, 'keep'), '--quantize', 'int8', '--calibration', calibration,
+    const r = JSON.parse(cliOk(['compile', model, '-o', join(work, 'keep'), '--quantize', 'int8', '--calibration', calibration,
       '--keep-float', 'Gemm', '--keep-float', '/conv2/Conv', '--json']));
     const kept = r.quantization.floatNodes.filter((f: { reason: string }) => f.reason.includes('--keep-float')).map((f: { node: string }) => f.node);
     expect(kept.sort()).toEqual(['/conv2/Conv', '/fc1/Gemm', '/fc2/Gemm']);
@@ -153,13 +144,13 @@ describe('compile --quantize int8: the options users get wrong', () => {
     expect(kernels).toContain('/conv1/Conv:o2m_conv2d_i8');
     expect(kernels).toContain('/conv2/Conv:o2m_conv2d_f32');
     expect(kernels).toContain('/fc1/Gemm:o2m_gemm_f32');
-    const text = ok(['compile', model, '-o', join(work, 'keep'), '--quantize', 'int8', '--calibration', calibration, '--keep-float', 'Gemm']);
+    const text = cliOk(['compile', model, '-o', join(work, 'keep'), '--quantize', 'int8', '--calibration', calibration, '--keep-float', 'Gemm']);
     expect(text).toMatch(/\/fc1\/Gemm \(Gemm\): kept in float by --keep-float/);
   });
 
   it('uses a pre-quantized model\'s own scales, and refuses to quantize it again', () => {
     const qdq = join(root, 'examples', 'qdq', 'model.onnx');
-    const r = JSON.parse(ok(['compile', qdq, '-o', join(work, 'qdq'), '--json']));
+    const r = JSON.parse(cliOk(['compile', qdq, '-o', join(work, 'qdq'), '--json']));
     expect(r.quantization.source).toBe('pre-quantized');
     expect(r.quantization.floatNodes).toEqual([]);
     const again = cli(['compile', qdq, '-o', join(work, 'qdq2'), '--quantize', 'int8', '--calibration', 'random']);

@@ -1,6 +1,5 @@
 // --io outside: the model's inputs and outputs live in buffers of the caller's own, the arena
 // holds only what the model computes in between, and the results are the same bits.
-import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -10,15 +9,10 @@ import { buildModel } from '../helpers/onnx-builder.js';
 import { floats } from '../helpers/op-cases.js';
 import { runOrt } from '../helpers/ort.js';
 import { compareClose, scratchDir } from '../helpers/pipeline.js';
+import { cli, cliOk } from '../helpers/cli.js';
 
 const root = join(import.meta.dirname, '..', '..');
 const mnist = join(root, 'examples', 'mnist');
-const cli = (args: string[]) => spawnSync(process.execPath, [join(root, 'bin', 'onnx2mcu.js'), ...args], { encoding: 'utf8' });
-const ok = (args: string[]) => {
-  const r = cli(args);
-  expect(r.status, `${args.join(' ')}\n${r.stdout}${r.stderr}`).toBe(0);
-  return r.stdout;
-};
 
 describe('--io outside', () => {
   const work = scratchDir('io-outside');
@@ -28,7 +22,7 @@ describe('--io outside', () => {
     const results: Float32Array[][] = [];
     for (const io of ['arena', 'outside']) {
       const dir = join(work, io);
-      const manifest = JSON.parse(ok(['compile', join(mnist, 'mnist.onnx'), '-o', dir, '--quantize', 'int8', '--calibration', join(mnist, 'calibration.npy'), '--io', io, '--json']));
+      const manifest = JSON.parse(cliOk(['compile', join(mnist, 'mnist.onnx'), '-o', dir, '--quantize', 'int8', '--calibration', join(mnist, 'calibration.npy'), '--io', io, '--json']));
       expect(manifest.memory.io).toBe(io);
       if (io === 'outside') {
         expect(manifest.memory.io_outside_bytes).toBe(1 * 28 * 28 * 4 + 10 * 4);
@@ -36,7 +30,7 @@ describe('--io outside', () => {
         expect(readFileSync(join(dir, 'model.h'), 'utf8')).toContain('int model_run(uint8_t *arena, const void *const *inputs, void *const *outputs);');
       }
       for (const host of [true, false]) {
-        ok(['build', dir, ...(host ? ['--host'] : [])]);
+        cliOk(['build', dir, ...(host ? ['--host'] : [])]);
         const batch = await runBatch(dir, { host, samples });
         expect(batch.exitCode, batch.stdout + batch.stderr).toBe(0);
         results.push(batch.outputs.map((o) => o.get('probabilities')!.data as Float32Array));
@@ -58,12 +52,12 @@ describe('--io outside', () => {
       ],
     });
     writeFileSync(join(work, 'view.onnx'), model);
-    const inside = JSON.parse(ok(['compile', join(work, 'view.onnx'), '-o', join(work, 'view-in'), '--json']));
-    const outside = JSON.parse(ok(['compile', join(work, 'view.onnx'), '-o', join(work, 'view-out'), '--io', 'outside', '--json']));
+    const inside = JSON.parse(cliOk(['compile', join(work, 'view.onnx'), '-o', join(work, 'view-in'), '--json']));
+    const outside = JSON.parse(cliOk(['compile', join(work, 'view.onnx'), '-o', join(work, 'view-out'), '--io', 'outside', '--json']));
     expect(outside.layers.map((l: { kernel: string }) => l.kernel)).toEqual(['o2m_softmax_f32', 'o2m_copy_bytes']);
     expect(outside.memory.arena_bytes).toBe(1024); // only the softmax result; x and y are the caller's
     expect(inside.memory.arena_bytes).toBe(2048);
-    ok(['build', join(work, 'view-out'), '--host']);
+    cliOk(['build', join(work, 'view-out'), '--host']);
     const x = floats('x', [4, 64], 5);
     const batch = await runBatch(join(work, 'view-out'), { host: true, samples: [new Map([['x', x]])] });
     expect(batch.exitCode, batch.stderr).toBe(0);
@@ -71,14 +65,14 @@ describe('--io outside', () => {
   });
 
   it('refuses an unknown --io and a model whose output is its input', () => {
-    expect(cli(['compile', join(mnist, 'mnist.onnx'), '-o', join(work, 'bad'), '--io', 'elsewhere']).status).toBe(2);
+    expect(cli(['compile', join(mnist, 'mnist.onnx'), '-o', join(work, 'bad'), '--io', 'elsewhere']).code).toBe(2);
     writeFileSync(join(work, 'pass.onnx'), buildModel({
       inputs: [{ name: 'x', dtype: 'float32', shape: [4] }],
       outputs: [{ name: 'x', dtype: 'float32' }, { name: 'y', dtype: 'float32' }],
       nodes: [{ op: 'Relu', inputs: ['x'], outputs: ['y'] }],
     }));
     const r = cli(['compile', join(work, 'pass.onnx'), '-o', join(work, 'pass'), '--io', 'outside']);
-    expect(r.status).toBe(2);
+    expect(r.code).toBe(2);
     expect(r.stderr).toContain("'x' is both an input and an output");
   });
 });

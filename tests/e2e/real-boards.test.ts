@@ -2,7 +2,6 @@
 // with the board's own flash and RAM: a model builds, runs, and gives the host's bits; a model
 // too big for the nRF52840's 256 KB of RAM stops at the link with exit 3 and the overflow, and
 // the same model fits once attention runs one row at a time.
-import { spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -13,15 +12,10 @@ import { attentionModel, ATTENTION } from '../helpers/attention-model.js';
 import { floats } from '../helpers/op-cases.js';
 import { runOrt } from '../helpers/ort.js';
 import { compareClose, scratchDir } from '../helpers/pipeline.js';
+import { cli, cliOk } from '../helpers/cli.js';
 
 const root = join(import.meta.dirname, '..', '..');
 const mnist = join(root, 'examples', 'mnist');
-const cli = (args: string[]) => spawnSync(process.execPath, [join(root, 'bin', 'onnx2mcu.js'), ...args], { encoding: 'utf8' });
-const ok = (args: string[]) => {
-  const r = cli(args);
-  expect(r.status, `${args.join(' ')}\n${r.stdout}${r.stderr}`).toBe(0);
-  return r.stdout;
-};
 
 const REAL_BOARDS: [id: string, core: string, flash: number, ram: number][] = [
   ['nrf52840dk', 'cortex-m4', 1024 * 1024, 256 * 1024],
@@ -37,7 +31,7 @@ describe('real boards under emulation', () => {
     '--quantize', 'int8', '--calibration', join(mnist, 'calibration.npy')];
 
   it('lists them with core, flash and RAM', () => {
-    const listed = JSON.parse(ok(['boards', '--json']));
+    const listed = JSON.parse(cliOk(['boards', '--json']));
     for (const [id, core, flash, ram] of REAL_BOARDS) {
       const b = listed.find((x: { id: string }) => x.id === id);
       expect(b.core).toBe(core);
@@ -52,14 +46,14 @@ describe('real boards under emulation', () => {
   for (const [id, , flash, ram] of REAL_BOARDS) {
     it(`${id}: MNIST int8 links into the board's own sizes and runs with the host's bits`, async () => {
       if (host.length === 0) {
-        ok([...compileArgs(hostDir, 'mps2-an386')]);
-        ok(['build', hostDir, '--host']);
+        cliOk([...compileArgs(hostDir, 'mps2-an386')]);
+        cliOk(['build', hostDir, '--host']);
         const h = await runBatch(hostDir, { host: true, samples });
         host = h.outputs.map((o) => o.get('probabilities')!.data as Float32Array);
       }
       const dir = join(work, id);
-      ok(compileArgs(dir, id));
-      const build = JSON.parse(ok(['build', dir, '--json']));
+      cliOk(compileArgs(dir, id));
+      const build = JSON.parse(cliOk(['build', dir, '--json']));
       expect(build.regions.map((r: { name: string; length: number }) => [r.name, r.length])).toEqual([['FLASH', flash], ['RAM', ram]]);
       const batch = await runBatch(dir, { samples });
       expect(batch.exitCode, batch.stdout + batch.stderr).toBe(0);
@@ -77,15 +71,15 @@ describe('real boards under emulation', () => {
     writeFileSync(model, attentionModel());
     // Stopped at compile time, from the plan: nothing is written.
     const whole = cli(['compile', model, '-o', join(work, 'whole'), '--board', 'nrf52840dk', '--no-stream-attention']);
-    expect(whole.status, whole.stderr).toBe(3);
+    expect(whole.code, whole.stderr).toBe(3);
     const over = /does not fit board nrf52840dk: RAM \(ram\) overflows by ([\d,]+) bytes/.exec(whole.stderr);
     expect(over, whole.stderr).not.toBeNull();
     expect(Number(over![1].replace(/,/g, ''))).toBeGreaterThan(540_672 - 256 * 1024); // the arena alone is 540,672
     expect(whole.stderr).toContain('--no-stream-attention');
     expect(existsSync(join(work, 'whole'))).toBe(false);
 
-    ok(['compile', model, '-o', join(work, 'rows'), '--board', 'nrf52840dk']);
-    const build = JSON.parse(ok(['build', join(work, 'rows'), '--json']));
+    cliOk(['compile', model, '-o', join(work, 'rows'), '--board', 'nrf52840dk']);
+    const build = JSON.parse(cliOk(['build', join(work, 'rows'), '--json']));
     expect(build.ramBytes).toBeLessThan(256 * 1024);
     const x = floats('x', [1, ATTENTION.L, ATTENTION.D], 9, 'float32', -2, 2);
     const batch = await runBatch(join(work, 'rows'), { samples: [new Map([['x', x]])] });

@@ -10,16 +10,13 @@ import { compareOutput, DEFAULT_TOLERANCE, escapeXml } from '../../compiler/run/
 import { readTensorFile, writeTensorFile } from '../../compiler/tensor-files/index.js';
 import { runOrt } from '../helpers/ort.js';
 import { compileAndBuild, scratchDir } from '../helpers/pipeline.js';
+import { cli } from '../helpers/cli.js';
 
 const root = join(import.meta.dirname, '..', '..');
 const mnist = join(root, 'examples', 'mnist');
 const modelPath = join(mnist, 'mnist.onnx');
 const samples = readdirSync(join(mnist, 'inputs')).filter((f) => /^sample_\d+\.npy$/.test(f)).sort();
 
-function cli(args: string[]) {
-  const r = spawnSync(process.execPath, [join(root, 'bin', 'onnx2mcu.js'), ...args], { encoding: 'utf8' });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
 
 interface JUnitCase { name: string; failure?: string; instructions: number }
 

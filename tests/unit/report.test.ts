@@ -1,15 +1,13 @@
 // The report's memory section and its arena picture: every buffer drawn where the plan put it,
 // the LOAD line where LOAD is, and nothing drawn that the plan does not hold.
-import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ARENA_PICTURE } from '../../compiler/report/html.js';
 import { buildModel } from '../helpers/onnx-builder.js';
 import { compileAndBuild } from '../helpers/pipeline.js';
+import { cli } from '../helpers/cli.js';
 
-const root = join(import.meta.dirname, '..', '..');
-const cli = (args: string[]) => spawnSync(process.execPath, [join(root, 'bin', 'onnx2mcu.js'), ...args], { encoding: 'utf8' });
 
 // Two branches from x joined by Add, a Softmax, and a Reshape view: several buffers, reuse, an alias.
 const model = buildModel({
@@ -31,7 +29,7 @@ describe('report', () => {
 
   it('gives the memory plan in report.json: arena, LOAD, the TFLM baseline, every tensor and alias', () => {
     const r = cli(['report', dir, '--format', 'json']);
-    expect(r.status, r.stderr).toBe(0);
+    expect(r.code, r.stderr).toBe(0);
     const report = JSON.parse(r.stdout);
     expect(report.schema_version).toBe(1);
     expect(report.memory.arena_bytes).toBe(compiled.plan.arenaBytes);
@@ -47,7 +45,7 @@ describe('report', () => {
 
   it('draws one rectangle per buffer at its offset and steps, and the LOAD line at LOAD', () => {
     const r = cli(['report', dir, '--format', 'html']);
-    expect(r.status, r.stderr).toBe(0);
+    expect(r.code, r.stderr).toBe(0);
     const html = readFileSync(join(dir, 'report.html'), 'utf8');
     expect(html).not.toMatch(/<script|\b(?:src|href)=/); // self-contained: nothing loaded from elsewhere
     const rects = [...html.matchAll(/<rect class="buffer" data-name="([^"]+)" data-offset="(\d+)" data-bytes="(\d+)" data-first="(\d+)" data-last="(\d+)" x="([\d.]+)" y="([\d.]+)" width="([\d.]+)" height="([\d.]+)"/g)];
@@ -72,7 +70,7 @@ describe('report', () => {
     expect(r.stdout).toMatch(/lower bound \(LOAD\) [\d,]+, TFLM's greedy by size [\d,]+, arena \/ LOAD \d\.\d{3}/);
     expect(r.stdout).toContain('Softmax');
     const bad = cli(['report', dir, '--format', 'pdf']);
-    expect(bad.status).toBe(2);
+    expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--format pdf');
   });
 });
