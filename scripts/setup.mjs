@@ -26,7 +26,10 @@ const marker = join(root, 'node_modules', '.package-lock.json');
 const lock = join(root, 'package-lock.json');
 if (!existsSync(marker) || (existsSync(lock) && statSync(lock).mtimeMs > statSync(marker).mtimeMs)) {
   say('installing npm packages');
-  run(existsSync(lock) ? 'npm ci --no-audit --no-fund' : 'npm install --no-audit --no-fund');
+  // onnxruntime-node's install script must not fetch CUDA builds: an environment variable says so
+  // (an .npmrc key would make every npm command warn about an unknown config).
+  run(existsSync(lock) ? 'npm ci --no-audit --no-fund' : 'npm install --no-audit --no-fund',
+    { env: { ...process.env, ONNXRUNTIME_NODE_INSTALL: 'skip' } });
 }
 
 // 2. Debian packages: the cross compiler, QEMU, a host compiler with make, the ONNX node tests.
