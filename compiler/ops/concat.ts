@@ -2,10 +2,9 @@
 // out of its slot of the input. Viewed as [outer][axis][inner], a slot is a column band.
 import {
   attrInt, attrInts, inputArg, nodeError, normaliseAxis, outputArg, requireDtypes, requireInput,
-  type KernelArg, type KernelCall, type LowerContext, type OpFamily, type TypedShape,
+  type KernelCall, type LowerContext, type OpFamily, type TypedShape,
 } from './op.js';
-import { quantizeMultiplier } from '../quantize/fixed-point.js';
-import { isQuantizedNode, perTensor, quantizationOf } from './int8-lowering.js';
+import { isQuantizedNode, perTensor, quantizationOf, requantizeCopyCall } from './int8-lowering.js';
 import { DTYPE_BYTES, elementCount, type ConstTensor, type DType, type Node } from '../ir/graph.js';
 import { constantIntsInput } from './constant-inputs.js';
 import { evaluateWalks, MOVABLE_DTYPES, stridedCopyCall, type StridedWalk } from './strided-copy.js';
@@ -137,30 +136,13 @@ function bandCopy(ctx: LowerContext, dtype: DType, walk: StridedWalk, index: num
 function concatInt8Part(ctx: LowerContext, index: number, walk: StridedWalk): KernelCall {
   const input = perTensor(quantizationOf(ctx, index));
   const output = perTensor(quantizationOf(ctx, { output: 0 }));
-  const args: KernelArg[] = [inputArg(ctx, index), outputArg(ctx)];
   if (input.scale === output.scale && input.zeroPoint === output.zeroPoint) return bandCopy(ctx, 'int8', walk, index);
-  const q = quantizeMultiplier(input.scale / output.scale);
-  return {
-    node: ctx.node.name,
-    opType: ctx.node.opType,
-    kernel: 'o2m_requantize_copy_i8',
-    paramsType: 'o2m_requantize_copy_i8_params',
-    params: {
-      rows: { int: walk.shape[0] },
-      row_length: { int: walk.shape[1] },
-      in_row_stride: { int: walk.inStrides[0] },
-      out_row_stride: { int: walk.outStrides[0] },
-      out_start: { int: walk.outOffset },
-      input_offset: { int: -input.zeroPoint },
-      output_offset: { int: output.zeroPoint },
-      multiplier: { int: q.multiplier },
-      shift: { int: q.shift },
-      act_min: { int: -128 },
-      act_max: { int: 127 },
-    },
-    args,
-    macs: 0,
-  };
+  return requantizeCopyCall(
+    ctx, index,
+    { rows: walk.shape[0], rowLength: walk.shape[1], inRowStride: walk.inStrides[0], outRowStride: walk.outStrides[0], outStart: walk.outOffset },
+    { input: input.zeroPoint, output: output.zeroPoint }, input.scale / output.scale,
+    { act_min: { int: -128 }, act_max: { int: 127 } },
+  );
 }
 
 // ---- Split -------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ import {
 } from './op.js';
 import { allocateTensorData } from '../onnx/tensor-bytes.js';
 import { quantizeMultiplier } from '../quantize/fixed-point.js';
-import { int8ActivationClamp, isQuantizedNode, perTensor, quantizationOf } from './int8-lowering.js';
+import { int8ActivationClamp, isQuantizedNode, perTensor, quantizationOf, requantizeCopyCall } from './int8-lowering.js';
 import { DTYPE_CTYPE, type ConstTensor, type DType, type Node, type Quantization, type TensorData } from '../ir/graph.js';
 
 /** O2M_VARIADIC_MAX_INPUTS of kernels_elementwise.h. */
@@ -331,27 +331,11 @@ function lowerDivInt8(ctx: LowerContext, a: { scale: number; zeroPoint: number }
   const divisor = c && c.data.length === 1 ? (Number(c.data[0]) - cq.zeroPoint) * cq.scale : 0;
   if (!(divisor > 0)) throw nodeError(ctx.node, 'an int8 Div needs a positive scalar constant divisor');
   const out = perTensor(outputQ);
-  const q = quantizeMultiplier(a.scale / (divisor * out.scale));
-  return {
-    node: ctx.node.name,
-    opType: ctx.node.opType,
-    kernel: 'o2m_requantize_copy_i8',
-    paramsType: 'o2m_requantize_copy_i8_params',
-    params: {
-      rows: { int: 1 },
-      row_length: { int: count(ctx.outputs[0].shape) },
-      in_row_stride: { int: 0 },
-      out_row_stride: { int: 0 },
-      out_start: { int: 0 },
-      input_offset: { int: -a.zeroPoint },
-      output_offset: { int: out.zeroPoint },
-      multiplier: { int: q.multiplier },
-      shift: { int: q.shift },
-      ...int8ActivationClamp(ctx, outputQ),
-    },
-    args: [inputArg(ctx, 0), outputArg(ctx)],
-    macs: 0,
-  };
+  const elements = count(ctx.outputs[0].shape);
+  return requantizeCopyCall(
+    ctx, 0, { rows: 1, rowLength: elements, inRowStride: 0, outRowStride: 0, outStart: 0 },
+    { input: a.zeroPoint, output: out.zeroPoint }, a.scale / (divisor * out.scale), int8ActivationClamp(ctx, outputQ),
+  );
 }
 
 /** Add, Sub or Mul of two int8 tensors of a quantized graph (o2m_add_i8, o2m_mul_i8); Div by a constant. */

@@ -4,7 +4,7 @@
 import type { Quantization } from '../ir/graph.js';
 import { quantizeMultiplier } from '../quantize/fixed-point.js';
 import { INT8_MAX, INT8_MIN, quantizeValue } from '../quantize/params.js';
-import { fusedBounds, type KernelArg, type LowerContext, type ParamValue } from './op.js';
+import { fusedBounds, inputArg, outputArg, type KernelArg, type KernelCall, type LowerContext, type ParamValue } from './op.js';
 
 /** True when the node's first input is an int8 tensor of a quantized graph. */
 export function isQuantizedNode(ctx: LowerContext): boolean {
@@ -49,5 +49,39 @@ export function int8ActivationClamp(ctx: LowerContext, output: Quantization): { 
   return {
     act_min: { int: lo === -Infinity ? INT8_MIN : quantizeValue(lo, { scale, zeroPoint }) },
     act_max: { int: hi === Infinity ? INT8_MAX : quantizeValue(hi, { scale, zeroPoint }) },
+  };
+}
+
+/**
+ * o2m_requantize_copy_i8: rows of input 0 rescaled by `realMultiplier` from one zero point to
+ * another into rows of the output (starting at element `outStart`), clamped to `clamp`. Concat
+ * rescales its inputs into their bands with it, Div by a constant every element.
+ */
+export function requantizeCopyCall(
+  ctx: LowerContext, inputIndex: number,
+  rows: { rows: number; rowLength: number; inRowStride: number; outRowStride: number; outStart: number },
+  zeroPoints: { input: number; output: number }, realMultiplier: number,
+  clamp: { act_min: ParamValue; act_max: ParamValue },
+): KernelCall {
+  const q = quantizeMultiplier(realMultiplier);
+  return {
+    node: ctx.node.name,
+    opType: ctx.node.opType,
+    kernel: 'o2m_requantize_copy_i8',
+    paramsType: 'o2m_requantize_copy_i8_params',
+    params: {
+      rows: { int: rows.rows },
+      row_length: { int: rows.rowLength },
+      in_row_stride: { int: rows.inRowStride },
+      out_row_stride: { int: rows.outRowStride },
+      out_start: { int: rows.outStart },
+      input_offset: { int: -zeroPoints.input },
+      output_offset: { int: zeroPoints.output },
+      multiplier: { int: q.multiplier },
+      shift: { int: q.shift },
+      ...clamp,
+    },
+    args: [inputArg(ctx, inputIndex), outputArg(ctx)],
+    macs: 0,
   };
 }
