@@ -5,18 +5,7 @@
  * [-pad_begin, in + pad_end) (taps that ceil_mode pushes past the padding never count). */
 #include "onnx2mcu/kernels_f32.h"
 #include "onnx2mcu/math_f32.h"
-
-/* How many taps origin + t * dilation, t in [0, taps), fall inside [low, high). */
-static int32_t taps_inside(int32_t origin, int32_t dilation, int32_t taps, int32_t low, int32_t high) {
-  int32_t count = 0;
-  for (int32_t t = 0; t < taps; ++t) {
-    const int32_t position = origin + t * dilation;
-    if (position >= low && position < high) {
-      ++count;
-    }
-  }
-  return count;
-}
+#include "window_taps.h"
 
 typedef enum { POOL_MAX, POOL_SUM } pool_reduction;
 
@@ -69,14 +58,14 @@ void o2m_avgpool2d_f32(const o2m_pool2d_f32_params *p, const float *input, float
     for (int32_t oy = 0; oy < p->out_h; ++oy) {
       const int32_t iy_origin = oy * p->stride_h - p->pad_top;
       const int32_t rows_counted =
-          p->count_include_pad ? taps_inside(iy_origin, p->dil_h, p->k_h, -p->pad_top, p->in_h + p->pad_bottom)
-                               : taps_inside(iy_origin, p->dil_h, p->k_h, 0, p->in_h);
+          p->count_include_pad ? o2m_taps_inside(iy_origin, p->dil_h, p->k_h, -p->pad_top, p->in_h + p->pad_bottom)
+                               : o2m_taps_inside(iy_origin, p->dil_h, p->k_h, 0, p->in_h);
       for (int32_t ox = 0; ox < p->out_w; ++ox) {
         const int32_t ix_origin = ox * p->stride_w - p->pad_left;
         const int32_t columns_counted =
             p->count_include_pad
-                ? taps_inside(ix_origin, p->dil_w, p->k_w, -p->pad_left, p->in_w + p->pad_right)
-                : taps_inside(ix_origin, p->dil_w, p->k_w, 0, p->in_w);
+                ? o2m_taps_inside(ix_origin, p->dil_w, p->k_w, -p->pad_left, p->in_w + p->pad_right)
+                : o2m_taps_inside(ix_origin, p->dil_w, p->k_w, 0, p->in_w);
         const float sum = reduce_window(p, in, iy_origin, ix_origin, POOL_SUM);
         const int32_t divisor = rows_counted * columns_counted;
         /* A window entirely outside what counts has nothing to average: 0, not 0/0. */

@@ -4,6 +4,7 @@
  * with halves rounded away from zero. Sums stay in int32: 2^31 / 128 taps is far beyond any
  * window or plane a microcontroller holds. */
 #include "onnx2mcu/kernels_int8_elementwise.h"
+#include "window_taps.h"
 
 static int8_t rounded_mean(int32_t sum, int32_t divisor) {
   const int32_t mean = sum > 0 ? (sum + divisor / 2) / divisor : (sum - divisor / 2) / divisor;
@@ -16,18 +17,6 @@ static int8_t rounded_mean(int32_t sum, int32_t divisor) {
   return (int8_t)mean;
 }
 
-/* How many taps origin + t * dilation, t in [0, taps), fall inside [low, high). */
-static int32_t taps_inside(int32_t origin, int32_t dilation, int32_t taps, int32_t low, int32_t high) {
-  int32_t count = 0;
-  for (int32_t t = 0; t < taps; ++t) {
-    const int32_t position = origin + t * dilation;
-    if (position >= low && position < high) {
-      ++count;
-    }
-  }
-  return count;
-}
-
 void o2m_avgpool2d_i8(const o2m_avgpool2d_i8_params *p, const int8_t *input, int8_t *output) {
   const int32_t in_plane = p->in_h * p->in_w;
   const int32_t out_plane = p->out_h * p->out_w;
@@ -36,13 +25,13 @@ void o2m_avgpool2d_i8(const o2m_avgpool2d_i8_params *p, const int8_t *input, int
     int8_t *out = output + plane * out_plane;
     for (int32_t oy = 0; oy < p->out_h; ++oy) {
       const int32_t iy_origin = oy * p->stride_h - p->pad_top;
-      const int32_t rows_inside = taps_inside(iy_origin, p->dil_h, p->k_h, 0, p->in_h);
-      const int32_t rows_padded = taps_inside(iy_origin, p->dil_h, p->k_h, -p->pad_top, p->in_h + p->pad_bottom);
+      const int32_t rows_inside = o2m_taps_inside(iy_origin, p->dil_h, p->k_h, 0, p->in_h);
+      const int32_t rows_padded = o2m_taps_inside(iy_origin, p->dil_h, p->k_h, -p->pad_top, p->in_h + p->pad_bottom);
       for (int32_t ox = 0; ox < p->out_w; ++ox) {
         const int32_t ix_origin = ox * p->stride_w - p->pad_left;
-        const int32_t columns_inside = taps_inside(ix_origin, p->dil_w, p->k_w, 0, p->in_w);
+        const int32_t columns_inside = o2m_taps_inside(ix_origin, p->dil_w, p->k_w, 0, p->in_w);
         const int32_t columns_padded =
-            taps_inside(ix_origin, p->dil_w, p->k_w, -p->pad_left, p->in_w + p->pad_right);
+            o2m_taps_inside(ix_origin, p->dil_w, p->k_w, -p->pad_left, p->in_w + p->pad_right);
         int32_t sum = 0;
         for (int32_t ky = 0; ky < p->k_h; ++ky) {
           const int32_t iy = iy_origin + ky * p->dil_h;

@@ -25,4 +25,17 @@ static inline void o2m_valid_taps(int32_t origin, int32_t dilation, int32_t taps
   *last = end;
 }
 
+/* How many taps origin + t * dilation, t in [0, taps), fall inside [low, high): an average
+ * pool's divisor, over the input (low 0) or over the padded input. */
+static inline int32_t o2m_taps_inside(int32_t origin, int32_t dilation, int32_t taps, int32_t low, int32_t high) {
+  int32_t count = 0;
+  for (int32_t t = 0; t < taps; ++t) {
+    const int32_t position = origin + t * dilation;
+    if (position >= low && position < high) {
+      ++count;
+    }
+  }
+  return count;
+}
+
 #endif
