@@ -12,9 +12,10 @@ import { int8ActivationClamp, isQuantizedNode, perTensor, quantizationOf, requan
 import type { Node } from '../ir/graph.js';
 import type { KernelArg, KernelCall } from './op.js';
 
-function matmulDims(ctx: { node: Node; inputs: (TypedShape | undefined)[] }) {
-  const a0 = requireInput(ctx, 0).shape;
-  const b0 = requireInput(ctx, 1).shape;
+/** numpy matmul shapes of inputs `aIndex` and `bIndex` (1-D operands promoted), with element strides of whole batch matrices. */
+export function matmulDims(ctx: { node: Node; inputs: (TypedShape | undefined)[] }, aIndex = 0, bIndex = 1) {
+  const a0 = requireInput(ctx, aIndex).shape;
+  const b0 = requireInput(ctx, bIndex).shape;
   if (a0.length === 0 || b0.length === 0) throw nodeError(ctx.node, 'MatMul operands must have rank 1 or more');
   const a = a0.length === 1 ? [1, a0[0]] : a0;
   const b = b0.length === 1 ? [b0[0], 1] : b0;

@@ -9,7 +9,7 @@
 // QdqDequantizeLinear is a DequantizeLinear that constant folding leaves alone, so that the
 // int8 weights of a QDQ model reach that pass still int8, with their scales (passes/qdq.ts).
 import { elementCount, type ConstTensor, type DType, type Node } from '../ir/graph.js';
-import { broadcastShapes, broadcastStrides } from './broadcast.js';
+import { matmulDims } from './matmul.js';
 import { FUSED_DOMAIN } from './fused.js';
 import {
   attrInt, inputArg, intParams, nodeError, O2M_MAX_DIMS, outputArg, requireDtypes, requireInput,
@@ -114,30 +114,7 @@ function integerConv(g: ConvGeometry, x: Ints, xZero: number, w: Ints, wZero: (o
   return out;
 }
 
-interface MatMulShape {
-  M: number; N: number; K: number;
-  batch: number[]; out: number[];
-  aBatchStrides: number[]; bBatchStrides: number[];
-}
-
-/** numpy matmul shapes (1-D operands promoted), with element strides of whole batch matrices. */
-function integerMatMulShapes(ctx: { node: Node; inputs: (TypedShape | undefined)[] }, aIndex: number, bIndex: number): MatMulShape {
-  const a0 = requireInput(ctx, aIndex).shape;
-  const b0 = requireInput(ctx, bIndex).shape;
-  if (a0.length === 0 || b0.length === 0) throw nodeError(ctx.node, 'operands must have rank 1 or more');
-  const a = a0.length === 1 ? [1, a0[0]] : a0;
-  const b = b0.length === 1 ? [b0[0], 1] : b0;
-  const [M, K] = a.slice(-2);
-  const [KB, N] = b.slice(-2);
-  if (K !== KB) throw nodeError(ctx.node, `inner dimensions differ: [${a0.join(',')}] x [${b0.join(',')}]`);
-  const batch = broadcastShapes(ctx.node, [a.slice(0, -2), b.slice(0, -2)]);
-  const out = [...batch, ...(a0.length > 1 ? [M] : []), ...(b0.length > 1 ? [N] : [])];
-  return {
-    M, N, K, batch, out,
-    aBatchStrides: broadcastStrides(a.slice(0, -2), batch).map((s) => s * M * K),
-    bBatchStrides: broadcastStrides(b.slice(0, -2), batch).map((s) => s * K * N),
-  };
-}
+type MatMulShape = ReturnType<typeof matmulDims>;
 
 /** sum_k (A[m][k] - aZero(m)) * (B[k][n] - bZero(n)), batch by batch, as exact integers. */
 function integerMatMul(s: MatMulShape, a: Ints, aZero: (m: number) => number, b: Ints, bZero: (n: number) => number): Int32Array {
@@ -229,7 +206,7 @@ export const qlinearMatMulFamily: OpFamily = {
   inferShapes(ctx: ShapeContext) {
     requireDtypes(ctx, EIGHT_BIT, 0, 2, 3, 5, 7);
     requireDtypes(ctx, ['float32'], 1, 4, 6);
-    const s = integerMatMulShapes(ctx, 0, 3);
+    const s = matmulDims(ctx, 0, 3);
     if (requireInput(ctx, 0).shape.length !== 2 || requireInput(ctx, 3).shape.length !== 2) {
       // Per-row and per-column parameters are only defined for matrices; scalars work for any rank.
       for (const i of [1, 2, 4, 5]) requireScalarOr1D(ctx, i, 'a scale or zero point of a batched operand');
@@ -246,7 +223,7 @@ export const qlinearMatMulFamily: OpFamily = {
 
   evaluate(ctx: EvalContext) {
     const [a, as, az, b, bs, bz, ys, yz] = ctx.inputs;
-    const s = integerMatMulShapes({ node: ctx.node, inputs: ctx.inputTypes }, 0, 3);
+    const s = matmulDims({ node: ctx.node, inputs: ctx.inputTypes }, 0, 3);
     const acc = integerMatMul(s, a!.data as Ints, (m) => perEntry(dataOf(az), m), b!.data as Ints, (n) => perEntry(dataOf(bz), n));
     const f = Math.fround;
     const yScale = perEntry(dataOf(ys), 0);
@@ -290,7 +267,7 @@ export const matmulIntegerFamily: OpFamily = {
     requireDtypes(ctx, EIGHT_BIT, 0, 1, 2, 3);
     requireMatchingZeroPoint(ctx, 0, 2);
     requireMatchingZeroPoint(ctx, 1, 3);
-    const s = integerMatMulShapes(ctx, 0, 1);
+    const s = matmulDims(ctx, 0, 1);
     const aRank = requireInput(ctx, 0).shape.length;
     const bRank = requireInput(ctx, 1).shape.length;
     requireScalarOr1D(ctx, 2, 'a_zero_point', aRank === 2 ? s.M : undefined);
@@ -300,13 +277,13 @@ export const matmulIntegerFamily: OpFamily = {
 
   evaluate(ctx: EvalContext) {
     const [a, b, az, bz] = ctx.inputs;
-    const s = integerMatMulShapes({ node: ctx.node, inputs: ctx.inputTypes }, 0, 1);
+    const s = matmulDims({ node: ctx.node, inputs: ctx.inputTypes }, 0, 1);
     const data = integerMatMul(s, a!.data as Ints, (m) => perEntry(dataOf(az), m), b!.data as Ints, (n) => perEntry(dataOf(bz), n));
     return [{ name: ctx.node.outputs[0], dtype: 'int32', shape: ctx.outputs[0].shape, data }];
   },
 
   lower(ctx: LowerContext): KernelCall {
-    const s = integerMatMulShapes(ctx, 0, 1);
+    const s = matmulDims(ctx, 0, 1);
     if (s.batch.length > O2M_MAX_DIMS) throw nodeError(ctx.node, `more than ${O2M_MAX_DIMS} batch axes`);
     const a = requireInput(ctx, 0).dtype;
     const b = requireInput(ctx, 1).dtype;
