@@ -168,8 +168,15 @@ export async function runBatch(
     const count = new Uint8Array(4);
     new DataView(count.buffer).setUint32(0, options.samples.length, true);
     writeFileSync(join(work, 'batch.bin'), count);
+    // Count result lines as whole lines arrive, scanning each part of the output once.
+    let scanned = 0;
+    let finished = 0;
     const run = await execute(command, work, options.timeoutSeconds ?? 600, (stdout) => {
-      options.onProgress?.((stdout.match(RESULT_LINE) ?? []).length);
+      const end = stdout.lastIndexOf('\n') + 1;
+      if (end <= scanned || !options.onProgress) return;
+      finished += (stdout.slice(scanned, end).match(RESULT_LINE) ?? []).length;
+      scanned = end;
+      options.onProgress(finished);
     });
     const lines = [...run.stdout.matchAll(RESULT_LINE)];
     const layers = options.samples.map((_, k) => {
