@@ -96,6 +96,13 @@ export const DTYPE_CTYPE: Partial<Record<DType, string>> = {
   bool: 'uint8_t',
 };
 
+/** Every buffer in the arena starts on this boundary (model.h's <NAME>_ARENA_ALIGNMENT). */
+export const ARENA_ALIGNMENT = 16;
+
+export function alignUp(n: number, alignment = ARENA_ALIGNMENT): number {
+  return Math.ceil(n / alignment) * alignment;
+}
+
 export function elementCount(shape: readonly number[]): number {
   return shape.reduce((a, b) => a * b, 1);
 }

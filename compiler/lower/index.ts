@@ -164,7 +164,7 @@ export function lowerGraph(graph: Graph, plan: MemoryPlan, prefix: string, file:
   }
   return {
     prefix,
-    ioOutside: external.size > 0 || plan.ioOutside,
+    ioOutside: plan.ioOutside,
     steps,
     weights: [...weights.values()],
     inputs: graph.inputs.map((i) => io(i.name)),

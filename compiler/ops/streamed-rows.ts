@@ -3,7 +3,7 @@
 // one-row context — the same families, the same kernels, on shapes whose leading axes are one
 // row — and a loop over the rows advances every pointer by its stride. Intermediate rows live in
 // the node's scratch, so only one row of the score matrix ever exists.
-import { DTYPE_BYTES, DTYPE_CTYPE, elementCount, type Graph, type ValueInfo } from '../ir/graph.js';
+import { alignUp, DTYPE_BYTES, DTYPE_CTYPE, elementCount, type Graph, type ValueInfo } from '../ir/graph.js';
 import { FUSED_DOMAIN } from './fused.js';
 import {
   loweringContext, nodeError, type KernelArg, type KernelCall, type LowerContext, type OpFamily,
@@ -12,8 +12,6 @@ import { findOp } from './registry.js';
 
 export const STREAMED_ROWS_OP = 'StreamedRows';
 
-const ALIGNMENT = 16;
-const alignUp = (n: number) => Math.ceil(n / ALIGNMENT) * ALIGNMENT;
 
 function bodyOf(ctx: { node: LowerContext['node'] }): Graph {
   const body = ctx.node.attributes.body;

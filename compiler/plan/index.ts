@@ -35,7 +35,8 @@ export interface PlanOptions {
 }
 
 export function planMemory(graph: Graph, options: PlanOptions = {}): MemoryPlan {
-  const lifetimes = bufferLifetimes(graph, { ioOutside: options.ioOutside });
+  const external = options.ioOutside ? externalValues(graph) : new Map<string, ExternalRef>();
+  const lifetimes = bufferLifetimes(graph, { external });
   const placement = placeBest(lifetimes, { strategy: options.planner });
   const buffers = lifetimes.map((b) => ({ ...b, offset: placement.offsets.get(b.name)! }));
   checkPlan(buffers);
@@ -52,7 +53,7 @@ export function planMemory(graph: Graph, options: PlanOptions = {}): MemoryPlan 
     provedOptimal: placement.provedOptimal,
     buffers,
     offsets,
-    external: options.ioOutside ? externalValues(graph) : new Map(),
+    external,
     ioOutside: options.ioOutside ?? false,
   };
 }

@@ -1,9 +1,9 @@
 // Buffers and their lifetimes over the schedule: the input of every placement strategy.
-import { DTYPE_BYTES, elementCount, isStaticShape, type Graph } from '../ir/graph.js';
+import { ARENA_ALIGNMENT, alignUp, DTYPE_BYTES, elementCount, isStaticShape, type Graph } from '../ir/graph.js';
 import { loweringContext, scratchName } from '../ops/op.js';
 import { findOp } from '../ops/registry.js';
 
-export const ARENA_ALIGNMENT = 16;
+export { ARENA_ALIGNMENT, alignUp };
 
 export interface Buffer {
   /** The value that owns the bytes; views of it share them. */
@@ -21,9 +21,6 @@ export interface Buffer {
   viewOffsets?: Map<string, number>;
 }
 
-export function alignUp(n: number, alignment = ARENA_ALIGNMENT): number {
-  return Math.ceil(n / alignment) * alignment;
-}
 
 /** The step at which each value is last read (graph outputs: after the last step). */
 function lastReads(graph: Graph): Map<string, number> {
@@ -59,8 +56,11 @@ export function externalValues(graph: Graph): Map<string, ExternalRef> {
  * that its kernel may write in place (OpFamily.inPlace) folds into an input buffer none of whose
  * values is read after this step; scratch is a buffer of its own, live at its step.
  */
-export function bufferLifetimes(graph: Graph, options: { inPlace?: boolean; ioOutside?: boolean; slots?: boolean } = {}): Buffer[] {
-  const external = options.ioOutside ? externalValues(graph) : new Map<string, ExternalRef>();
+export function bufferLifetimes(
+  graph: Graph, options: { inPlace?: boolean; slots?: boolean; external?: Map<string, ExternalRef> } = {},
+): Buffer[] {
+  // Values in the caller's buffers (--io outside: externalValues) get no place in the arena.
+  const external = options.external ?? new Map<string, ExternalRef>();
   const owner = new Map<string, string>();
   const buffers = new Map<string, Buffer>();
   const steps = graph.nodes.length;

@@ -33,12 +33,10 @@ export interface QuantizedGraph {
   floatNodes: FloatNode[];
 }
 
-const perTensor = (scale: number, zeroPoint: number): Quantization => ({ scales: [scale], zeroPoints: [zeroPoint] });
-
 /** Scales are float32 in the border nodes and the tables, so they are float32 everywhere. */
 function paramsForRange(range: TensorRange): Quantization {
   const p = activationParams(range.min, range.max);
-  return perTensor(Math.fround(p.scale), p.zeroPoint);
+  return { scales: [Math.fround(p.scale)], zeroPoints: [p.zeroPoint] };
 }
 
 function rangeOfData(data: Float32Array): TensorRange {
