@@ -12,9 +12,12 @@ import { CompileError, formatShape, type ConstTensor } from './ir/graph.js';
 import { supportedOps } from './ops/registry.js';
 import { parseShapeOption } from './passes/bind-shapes.js';
 import { PLACEMENT_STRATEGIES } from './plan/strategies.js';
-import { runModel } from './run/index.js';
+import { runModel, type RunResult } from './run/index.js';
+import { formatProfile, profileModel, profileRecord } from './run/profile.js';
+import { PROFILE_FILE, writeProfileRecord, writeRunRecord } from './run/records.js';
 import { renderHtml } from './report/html.js';
-import { buildReport, formatReport } from './report/index.js';
+import { formatReport } from './report/index.js';
+import { REPORT_FILES, writeReportFiles } from './report/write.js';
 import { formatValidation, validateModel } from './validate/index.js';
 import { readTensorFile, writeTensorFile } from './tensor-files/index.js';
 
@@ -140,6 +143,7 @@ export function makeProgram(): Command {
         frozen: frozenInputs(o.freeze), int8: int8Options(o), planner: o.planner, schedule: o.schedule,
         streamAttention: o.streamAttention, io: o.io,
       });
+      writeReportFiles(o.output);
       const memory = manifest.memory;
       const fallbacks = manifest.quantization?.floatNodes ?? [];
       print(o.json, { output: o.output, ...manifest }, [
@@ -159,6 +163,8 @@ export function makeProgram(): Command {
           + `${fallbacks.length === 0 ? 'every node runs in int8' : `${fallbacks.length} node(s) stay float:`}`,
           ...fallbacks.map((f) => `           ${f.node} (${f.opType}): ${f.reason}`),
         ] : []),
+        ...manifest.budget.regions.map((r) => `  ${r.region.padEnd(8)} ${r.used.toLocaleString('en')} of ${r.available.toLocaleString('en')} bytes (${r.percent.toFixed(1)} %, estimated before linking)`),
+        `  report   ${join(o.output, REPORT_FILES.txt)}, .json, .html`,
       ].join('\n'));
     });
 
@@ -170,6 +176,7 @@ export function makeProgram(): Command {
     .option('--json', 'print a machine-readable summary')
     .action((dir: string, o) => {
       const result = buildModel(dir, { host: o.host, extraCflags: o.checkWrites ? '-DO2M_CHECK_WRITES' : undefined });
+      if (!o.host) writeReportFiles(dir);
       const regions = result.regions.map((r) => `  ${r.name.padEnd(8)} ${r.kind.padEnd(5)} ${r.used.toLocaleString('en').padStart(10)} of ${r.length.toLocaleString('en')} bytes`);
       print(o.json, result, o.host
         ? `built ${result.executable}`
@@ -183,22 +190,44 @@ export function makeProgram(): Command {
     .option('--input <name=file>', 'an input as .npy or TensorProto .pb (repeat for each input)', collect, [])
     .option('--expect <name=file>', 'expected output: the firmware compares and exits 1 on a mismatch', collect, [])
     .option('--out <dir>', 'where to write <output>.npy files (default <dir>/outputs)')
+    .option('--profile', 'instructions per layer, from a private build with counter readings after every layer (writes <dir>/profile.json)')
     .option('--timeout <seconds>', 'kill the run after this long (exit 124)', '300')
     .option('--json', 'print a machine-readable summary')
     .action(async (dir: string, o) => {
+      if (o.host && o.profile) throw new CompileError('--profile needs the firmware under QEMU: the host build has no instruction counter', 2);
       const manifest = readManifest(dir);
-      const result = await runModel(dir, {
+      const runOptions = {
         host: o.host,
         inputs: namedFiles(o.input, manifest.inputs.map((i) => i.name), 'input'),
         expected: namedFiles(o.expect, manifest.outputs.map((i) => i.name), 'expect'),
         timeoutSeconds: Number(o.timeout),
-      });
+      };
+      const reportFailure = (result: RunResult) => {
+        process.stderr.write(`${result.stdout}${result.stderr}`.trim().split('\n').slice(-10).join('\n') + '\n');
+        process.exitCode = result.exitCode;
+      };
+      if (o.profile) {
+        const profile = await profileModel(dir, runOptions);
+        if ('failed' in profile) {
+          reportFailure(profile.failed);
+          return;
+        }
+        writeProfileRecord(dir, profileRecord(profile));
+        writeReportFiles(dir);
+        print(o.json, profile, `${formatProfile(profile)}\nwrote ${join(dir, PROFILE_FILE)}`);
+        return;
+      }
+      const result = await runModel(dir, runOptions);
       const outDir = o.out ?? join(dir, 'outputs');
       mkdirSync(outDir, { recursive: true });
       const written: Record<string, string> = {};
       for (const [name, tensor] of result.outputs) {
         written[name] = join(outDir, outputFileName(name));
         writeTensorFile(written[name], tensor);
+      }
+      if (!o.host && result.exitCode === 0) {
+        writeRunRecord(dir, manifest.board.id, result);
+        writeReportFiles(dir);
       }
       const status = result.timedOut ? `timed out after ${o.timeout} s` : `exit ${result.exitCode}`;
       print(o.json, {
@@ -208,10 +237,7 @@ export function makeProgram(): Command {
         ...[...result.outputs].map(([name, t]) => `${name} -> ${written[name]}\n  ${summarise(t)}`),
         `${status}${o.host ? '' : `, ${result.instructions.toLocaleString('en')} instructions per inference, stack peak ${result.stackPeakBytes} bytes`}`,
       ].join('\n'));
-      if (result.exitCode !== 0) {
-        process.stderr.write(`${result.stdout}${result.stderr}`.trim().split('\n').slice(-10).join('\n') + '\n');
-        process.exitCode = result.exitCode;
-      }
+      if (result.exitCode !== 0) reportFailure(result);
     });
 
   program.command('test')
@@ -281,24 +307,18 @@ export function makeProgram(): Command {
     });
 
   program.command('report')
-    .description('the compiled model\'s report: layers and the memory plan (json, a table, or an HTML page with the arena drawn)')
-    .argument('<dir>', 'a folder written by compile')
-    .option('--format <format>', 'txt, json or html', 'txt')
-    .option('-o, --output <file>', 'write to this file (html: default <dir>/report.html)')
+    .description('the compiled model\'s report: estimate and measurement side by side, layers, the memory plan; writes report.json, report.txt and report.html in <dir>')
+    .argument('<dir>', 'a folder written by compile (built and run for measured figures)')
+    .option('--format <format>', 'what to print: txt, json or html', 'txt')
+    .option('-o, --output <file>', 'also write the chosen format to this file')
     .action((dir: string, o) => {
-      const report = buildReport(readManifest(dir));
-      let text: string;
-      if (o.format === 'json') text = `${JSON.stringify(report, null, 2)}\n`;
-      else if (o.format === 'txt') text = `${formatReport(report)}\n`;
-      else if (o.format === 'html') text = renderHtml(report);
-      else throw new CompileError(`--format ${o.format}: expected txt, json or html`);
-      const file = o.output ?? (o.format === 'html' ? join(dir, 'report.html') : undefined);
-      if (!file) {
-        process.stdout.write(text);
-        return;
-      }
-      writeFileSync(file, text);
-      process.stdout.write(`wrote ${file}\n`);
+      if (!['txt', 'json', 'html'].includes(o.format)) throw new CompileError(`--format ${o.format}: expected txt, json or html`);
+      const report = writeReportFiles(dir);
+      const text = o.format === 'json' ? `${JSON.stringify(report, null, 2)}\n`
+        : o.format === 'html' ? renderHtml(report) : `${formatReport(report)}\n`;
+      if (o.output) writeFileSync(o.output, text);
+      else if (o.format === 'html') process.stdout.write(`wrote ${join(dir, REPORT_FILES.html)}\n`);
+      else process.stdout.write(text);
     });
 
   program.command('inspect')

@@ -15,6 +15,7 @@ import { streamAttention } from './passes/stream-attention.js';
 import { copyViewOutputs } from './passes/copy-view-outputs.js';
 import { planMemory, type MemoryPlan } from './plan/index.js';
 import { checkCompileBudget, type Budget } from './boards/budget.js';
+import { weightSectionBytes } from './boards/code-size.js';
 import { scheduleForMemory, type Schedule, type ScheduleMode } from './plan/schedule.js';
 import { calibrate, type CalibrationMethod } from './quantize/calibrate.js';
 import { quantizeGraph, type FloatNode } from './quantize/quantize-graph.js';
@@ -78,6 +79,8 @@ export interface Manifest {
   lowerBoundBytes: number;
   planner: string;
   weightsBytes: number;
+  /** The weights' section as the linker lays it out: each array aligned, in declaration order. */
+  weightsSectionBytes: number;
   macs: number;
   memory: MemoryReport;
   /** The compile-time budget: each region's estimated use against its length minus the reserve. */
@@ -91,16 +94,21 @@ export interface Manifest {
     /** Nodes that stayed float in the int8 model, with the reason. */
     floatNodes: FloatNode[];
   };
-  inputs: LoweredModel['inputs'];
-  outputs: LoweredModel['outputs'];
+  /** The model's inputs and outputs; an int8/uint8 one carries its scale and zero point. */
+  inputs: ManifestIo[];
+  outputs: ManifestIo[];
   layers: {
     node: string; opType: string; kernel: string; macs: number;
+    /** Bytes of the flash constants (weights, biases, tables) the step reads. */
+    weightBytes: number;
     /** The tensor the step writes, its type and where it lives in the arena. */
     output: string; shape: number[]; dtype: string; offset: number; bytes: number;
     /** real = scale × (q − zeroPoint), for an int8 output. */
     scale?: number; zeroPoint?: number;
   }[];
 }
+
+export type ManifestIo = LoweredModel['inputs'][number] & { scale?: number; zeroPoint?: number };
 
 export const MANIFEST_FILE = 'onnx2mcu.json';
 
@@ -209,6 +217,18 @@ function memoryReport(plan: MemoryPlan, schedule: Schedule, mode: ScheduleMode, 
   };
 }
 
+/** An integer input or output says how it maps to real numbers: real = scale × (q − zero point). */
+function withQuantization(graph: Graph, t: LoweredModel['inputs'][number]): ManifestIo {
+  const q = graph.quantization?.get(t.name);
+  return q && q.scales.length === 1 ? { ...t, scale: q.scales[0], zeroPoint: q.zeroPoints[0] } : t;
+}
+
+/** The flash constants one step reads, each counted once. */
+function weightBytesOf(step: LoweredModel['steps'][number], lowered: LoweredModel): number {
+  const symbols = new Set(step.args.flatMap((a) => (a.kind === 'weight' ? [a.symbol] : [])));
+  return lowered.weights.filter((w) => symbols.has(w.symbol)).reduce((sum, w) => sum + w.bytes, 0);
+}
+
 /** Everything compile computes, without writing a file. */
 export function compileInMemory(options: Omit<CompileOptions, 'outDir'>): Compiled {
   const file = options.modelPath;
@@ -244,16 +264,17 @@ export function compileInMemory(options: Omit<CompileOptions, 'outDir'>): Compil
     lowerBoundBytes: plan.lowerBoundBytes,
     planner: plan.strategy,
     weightsBytes: lowered.weights.reduce((sum, w) => sum + w.bytes, 0),
+    weightsSectionBytes: weightSectionBytes(lowered.weights),
     memory: memoryReport(plan, schedule, options.schedule ?? 'min-peak', lowered),
     budget,
     macs: lowered.steps.reduce((sum, s) => sum + s.macs, 0),
     ...(quantization ? { quantization } : {}),
-    inputs: lowered.inputs,
-    outputs: lowered.outputs,
+    inputs: lowered.inputs.map((t) => withQuantization(graph, t)),
+    outputs: lowered.outputs.map((t) => withQuantization(graph, t)),
     layers: lowered.steps.map((s) => {
       const q = graph.quantization?.get(s.output.name);
       return {
-        node: s.node, opType: s.opType, kernel: s.kernel, macs: s.macs,
+        node: s.node, opType: s.opType, kernel: s.kernel, macs: s.macs, weightBytes: weightBytesOf(s, lowered),
         output: s.output.name, shape: s.output.shape, dtype: s.output.dtype, offset: s.output.offset, bytes: s.output.bytes,
         ...(q && q.scales.length === 1 ? { scale: q.scales[0], zeroPoint: q.zeroPoints[0] } : {}),
       };

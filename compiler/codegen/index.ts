@@ -4,7 +4,7 @@ import { cpSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Handlebars from 'handlebars';
 import { cpuFlags, packageRoot, type Board } from '../boards/index.js';
-import { formatShape } from '../ir/graph.js';
+import { ARENA_GUARD_BYTES, formatShape } from '../ir/graph.js';
 import type { CallArg, IoTensor, LoweredModel } from '../lower/index.js';
 import { arrayInitializer, paramLiteral } from './c-literals.js';
 import { planWriteChecks, type WriteCheckSource } from './write-checks.js';
@@ -181,12 +181,15 @@ export function generateBoardFiles(board: Board, prefix: string, model?: Lowered
     prefix,
     PREFIX: prefix.toUpperCase(),
     ioOutside: model?.ioOutside ?? false,
+    // Sizes the profiling build's per-step table; C has no empty arrays.
+    stepCount: Math.max(1, model?.steps.length ?? 0),
     inputs: (model?.inputs ?? []).map((t, index) => ({ index, bytes: Math.max(1, t.bytes) })),
     outputs: (model?.outputs ?? []).map((t, index) => ({ index, bytes: Math.max(1, t.bytes) })),
     board,
     regions: board.memory.map((r) => ({ ...r, attrs: r.kind === 'flash' ? 'rx' : 'rwx' })),
     cpuFlags: cpuFlags(board),
     systickHz: board.qemu.systickHz ?? board.clockHz,
+    arenaGuardBytes: ARENA_GUARD_BYTES,
     rtol: '1e-3f',
     atol: '1e-5f',
   };

@@ -99,6 +99,12 @@ export const DTYPE_CTYPE: Partial<Record<DType, string>> = {
 /** Every buffer in the arena starts on this boundary (model.h's <NAME>_ARENA_ALIGNMENT). */
 export const ARENA_ALIGNMENT = 16;
 
+/** The harness's guard band on each side of the arena (main.c.hbs), checked after every run. */
+export const ARENA_GUARD_BYTES = 32;
+
+/** Every weight array starts on this boundary (sections.h's O2M_WEIGHTS). */
+export const WEIGHT_ALIGNMENT = 16;
+
 export function alignUp(n: number, alignment = ARENA_ALIGNMENT): number {
   return Math.ceil(n / alignment) * alignment;
 }

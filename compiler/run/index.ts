@@ -86,11 +86,21 @@ function checkInputNames(manifest: Manifest, inputs: Map<string, ConstTensor>): 
   }
 }
 
+function inputTensor(info: Manifest['inputs'][number], inputs: Map<string, ConstTensor>): ConstTensor {
+  const tensor = inputs.get(info.name);
+  if (!tensor) throw new CompileError(`no value given for input '${info.name}' (${info.dtype} ${formatShape(info.shape)})`);
+  return tensor;
+}
+
+/** Refuses inputs the firmware could not take, before anything slow (a build) is started. */
+export function checkInputs(manifest: Manifest, inputs: Map<string, ConstTensor>): void {
+  checkInputNames(manifest, inputs);
+  for (const info of manifest.inputs) inputBytes(info, inputTensor(info, inputs));
+}
+
 function writeInputs(manifest: Manifest, work: string, prefix: string, inputs: Map<string, ConstTensor>): void {
   manifest.inputs.forEach((info, i) => {
-    const tensor = inputs.get(info.name);
-    if (!tensor) throw new CompileError(`no value given for input '${info.name}' (${info.dtype} ${formatShape(info.shape)})`);
-    writeFileSync(join(work, `${prefix}input_${i}.bin`), inputBytes(info, tensor));
+    writeFileSync(join(work, `${prefix}input_${i}.bin`), inputBytes(info, inputTensor(info, inputs)));
   });
 }
 

@@ -2,7 +2,7 @@
 // with the board's own flash and RAM: a model builds, runs, and gives the host's bits; a model
 // too big for the nRF52840's 256 KB of RAM stops at the link with exit 3 and the overflow, and
 // the same model fits once attention runs one row at a time.
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadBoard } from '../../compiler/boards/index.js';
@@ -85,5 +85,30 @@ describe('real boards under emulation', () => {
     const batch = await runBatch(join(work, 'rows'), { samples: [new Map([['x', x]])] });
     expect(batch.exitCode, batch.stdout + batch.stderr).toBe(0);
     expect(compareClose(batch.outputs[0].get('y')!, (await runOrt(attentionModel(), { x })).y)).toBeNull();
+  });
+
+  it('checks again at the link: a debug build that outgrows the flash the plan fitted stops with exit 3, the region and the linker\'s overflow', () => {
+    // The release build fits a board with 64 bytes of flash to spare; the --check-writes build's
+    // checksum tables do not, by as much as they take on a board where they fit.
+    const roomy = join(work, 'roomy');
+    cliOk([...compileArgs(roomy, 'nrf52840dk')]);
+    const debugUse = JSON.parse(cliOk(['build', roomy, '--check-writes', '--json'])).flashBytes;
+    const planned = JSON.parse(readFileSync(join(roomy, 'report.json'), 'utf8')).estimate.flash_bytes;
+    const board = JSON.parse(readFileSync(join(root, 'boards', 'nrf52840dk.json'), 'utf8'));
+    board.id = 'tight-flash';
+    board.memory.find((r: { name: string }) => r.name === 'FLASH').length = planned + 64;
+    const boardFile = join(work, 'tight-flash.json');
+    writeFileSync(boardFile, JSON.stringify(board));
+
+    const tight = join(work, 'tight');
+    cliOk(['compile', join(mnist, 'mnist.onnx'), '-o', tight, '--board-file', boardFile, '--quantize', 'int8', '--calibration', join(mnist, 'calibration.npy')]);
+    cliOk(['build', tight]);
+    const debug = cli(['build', tight, '--check-writes']);
+    expect(debug.code, debug.stderr).toBe(3);
+    const over = /does not fit board tight-flash as linked: FLASH overflows by ([\d,]+) bytes/.exec(debug.stderr);
+    expect(over, debug.stderr).not.toBeNull();
+    expect(Number(over![1].replace(/,/g, ''))).toBe(debugUse - (planned + 64));
+    expect(debug.stderr).toMatch(/layers with the most weights: \/fc1\/Gemm [\d,]+ bytes/);
+    expect(debug.stderr).toContain('a board with more flash');
   });
 });

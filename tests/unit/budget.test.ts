@@ -7,12 +7,14 @@ import { tmpdir } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import {
   budgetOf, checkBudget, checkCompileBudget, CODE_BASE_BYTES, CODE_BYTES_PER_KERNEL, CODE_BYTES_PER_STEP,
-  DATA_BYTES_ESTIMATE, estimateCodeBytes,
+  DATA_BYTES_ESTIMATE, DATA_IMAGE_BYTES_ESTIMATE, type FootprintEstimate,
 } from '../../compiler/boards/budget.js';
-import { loadBoard, type Board } from '../../compiler/boards/index.js';
+import { codeSizeKey, loadCodeSizeTable } from '../../compiler/boards/code-size.js';
+import { listBoards, loadBoard, type Board } from '../../compiler/boards/index.js';
 import { compileInMemory, type Compiled } from '../../compiler/compile.js';
 import { buildModel } from '../helpers/onnx-builder.js';
 import { compileError } from '../helpers/errors.js';
+import { alignUp, ARENA_GUARD_BYTES } from '../../compiler/ir/graph.js';
 
 const mnist = join(import.meta.dirname, '..', '..', 'examples', 'mnist');
 const nrf = loadBoard('nrf52840dk');
@@ -36,37 +38,69 @@ function compileChecked(modelPath: string, board: Board) {
   return checkCompileBudget(board, compile(modelPath, board));
 }
 
-/** The code estimate, worked out here from the documented constants. */
-function codeEstimate(kernels: string[]): number {
+/** The conservative guess of the code, worked out here from the documented constants. */
+function codeGuess(kernels: string[]): number {
   return CODE_BASE_BYTES + new Set(kernels).size * CODE_BYTES_PER_KERNEL + kernels.length * CODE_BYTES_PER_STEP;
 }
 
+/** A usage for budgetOf alone: code and data as given, nothing else estimated. */
+function estimate(codeBytes: number, dataBytes = 0): FootprintEstimate {
+  return { basis: 'measured-runtime', codeBytes, dataBytes, dataImageBytes: 0, arenaGuardBytes: 0, stackBytes: 0 };
+}
+
 describe('compile-time budget', () => {
-  it('the code estimate is above what the MNIST builds measured (see budget.ts)', () => {
-    // Measured with arm-none-eabi-size on mps2-an386 builds: float32 11,984 bytes, int8 13,352 bytes of code.
-    const float = compile(join(mnist, 'mnist.onnx'), big);
-    expect(estimateCodeBytes(float.lowered.steps.map((s) => s.kernel))).toBeGreaterThan(11_984);
+  it('every shipped board\'s core has a measured runtime table', () => {
+    for (const board of listBoards()) expect(loadCodeSizeTable(board), codeSizeKey(board)).toBeDefined();
+  });
+
+  it('a core with no measured runtime gets the conservative guess, and the budget says so', () => {
+    // Armv8-M Baseline: no table. The guess must cover what the linker made of MNIST float32 on
+    // every measured core: 11,984 bytes of code on Cortex-M4, 21,368 on Cortex-M0+ (soft float).
+    const board: Board = { ...nrf, core: 'cortex-m23', fpu: null, floatAbi: 'soft' };
+    const compiled = compile(join(mnist, 'mnist.onnx'), board);
+    const budget = checkCompileBudget(board, compiled);
+    expect(budget.estimate.basis).toBe('conservative-guess');
+    expect(budget.estimate.codeBytes).toBeGreaterThanOrEqual(codeGuess(compiled.lowered.steps.map((s) => s.kernel)));
+    expect(budget.estimate.codeBytes).toBeGreaterThan(21_368);
+    expect(budget.estimate).toMatchObject({
+      dataBytes: DATA_BYTES_ESTIMATE, dataImageBytes: DATA_IMAGE_BYTES_ESTIMATE, arenaGuardBytes: 2 * ARENA_GUARD_BYTES,
+      stackBytes: board.stackBytes,
+    });
+    const tiny: Board = { ...board, memory: board.memory.map((r) => (r.kind === 'flash' ? { ...r, length: 16_384 } : r)) };
+    const error = compileError(() => checkCompileBudget(tiny, compiled));
+    expect(error.message).toContain('the code and data figures are a conservative guess, as no runtime was measured for core cortex-m23');
   });
 
   it('MNIST int8 fits nrf52840dk, with per-region figures', () => {
     const compiled = compile(join(mnist, 'mnist.onnx'), nrf, true);
     const budget = checkCompileBudget(nrf, compiled);
     expect(budget.fits).toBe(true);
-    const weights = compiled.manifest.weightsBytes;
-    const code = codeEstimate(compiled.manifest.layers.map((l) => l.kernel));
+    const weights = compiled.manifest.weightsSectionBytes; // the arrays with the padding between them
+    const { estimate: e } = budget;
+    expect(e.basis).toBe('measured-runtime');
+    const code = e.codeBytes;
     const flash = budget.regions.find((r) => r.region === 'FLASH')!;
-    expect(flash).toMatchObject({ kind: 'flash', parts: { code, weights }, used: code + weights, available: 1_048_576, fits: true });
-    expect(flash.percent).toBeCloseTo(((code + weights) / 1_048_576) * 100, 1);
+    // .data's initial values are in flash too, with the code.
+    expect(flash.parts).toEqual({ code, weights, data: e.dataImageBytes });
+    // As linker.ld.hbs lays them out: the weights 16-byte aligned after the code, .data's image after them.
+    const flashUsed = alignUp(code, 16) + weights + e.dataImageBytes;
+    expect(flash).toMatchObject({ kind: 'flash', used: flashUsed, available: 1_048_576, fits: true });
+    expect(flash.percent).toBeCloseTo((flashUsed / 1_048_576) * 100, 1);
     const ram = budget.regions.find((r) => r.region === 'RAM')!;
-    const ramUsed = compiled.manifest.arenaBytes + nrf.stackBytes + DATA_BYTES_ESTIMATE;
+    const arena = compiled.manifest.arenaBytes + e.arenaGuardBytes;
+    // The stack first, .data after it, the arena 16-byte aligned, then .bss.
+    const ramUsed = alignUp(nrf.stackBytes + e.dataImageBytes, 16) + arena + (e.dataBytes - e.dataImageBytes);
     expect(ram).toMatchObject({ kind: 'ram', used: ramUsed, available: 262_144, fits: true });
-    expect(ram.parts).toEqual({ arena: compiled.manifest.arenaBytes, stack: nrf.stackBytes, data: DATA_BYTES_ESTIMATE });
+    expect(ram.parts).toEqual({ arena, stack: nrf.stackBytes, data: e.dataBytes });
+    // The stack estimate is the deepest call path, well inside what the board reserves.
+    expect(e.stackBytes).toBeGreaterThan(0);
+    expect(e.stackBytes).toBeLessThan(nrf.stackBytes);
     expect(JSON.parse(JSON.stringify(budget))).toEqual(budget); // fit for onnx2mcu.json as it is
   });
 
   it('the reserve is taken off a region', () => {
     const board: Board = { ...nrf, reserve: { FLASH: 65_536, RAM: 200_000 } };
-    const usage = { weightsBytes: 0, codeBytesEstimate: 0, arenaBytes: 60_000, stackBytes: 8192, dataBytes: 0 };
+    const usage = { weightsBytes: 0, arenaBytes: 60_000, stackBytes: 8192, estimate: estimate(0) };
     const budget = budgetOf(board, usage);
     expect(budget.regions.map((r) => [r.region, r.available])).toEqual([['FLASH', 1_048_576 - 65_536], ['RAM', 262_144 - 200_000]]);
     const error = compileError(() => checkBudget(board, usage));
@@ -77,8 +111,8 @@ describe('compile-time budget', () => {
   it('int8 weights that still overflow are not told to quantize; the five largest are named', () => {
     const weights = [10, 400, 30, 200_000, 500, 600_000, 70].map((bytes, i) => ({ name: `w${i}`, bytes }));
     const usage = {
-      weightsBytes: weights.reduce((sum, w) => sum + w.bytes, 0), codeBytesEstimate: 500_000, arenaBytes: 0, stackBytes: 8192,
-      dataBytes: 0, weights, applied: { int8: true },
+      weightsBytes: weights.reduce((sum, w) => sum + w.bytes, 0), arenaBytes: 0, stackBytes: 8192,
+      estimate: estimate(500_000), weights, applied: { int8: true },
     };
     const message = compileError(() => checkBudget(nrf, usage)).message;
     expect(message).toContain(`FLASH (flash) overflows by ${(usage.weightsBytes + 500_000 - 1_048_576).toLocaleString('en-US')} bytes`);
@@ -101,9 +135,10 @@ describe('compile-time budget', () => {
         { op: 'Gemm', inputs: ['h', 'narrow_weight'], outputs: ['y'] },
       ],
     }));
-    // The same model on a 4 MB board gives the kernels, and so the code estimate, independently.
-    const kernels = compile(model, big).lowered.steps.map((s) => s.kernel);
-    const flashUsed = (600 * 600 + 600 * 400) * 4 + codeEstimate(kernels);
+    // The same model on a 4 MB board with the same core gives the code estimate independently.
+    expect(codeSizeKey(big)).toBe(codeSizeKey(nrf));
+    const { estimate: e } = compile(model, big).manifest.budget;
+    const flashUsed = alignUp(e.codeBytes, 16) + (600 * 600 + 600 * 400) * 4 + e.dataImageBytes;
     const error = compileError(() => compileChecked(model, nrf));
     expect(error.exitCode).toBe(3);
     expect(error.message).toContain('does not fit board nrf52840dk');
@@ -123,11 +158,13 @@ describe('compile-time budget', () => {
         { name: 'widen', op: 'Tile', inputs: ['r', 'repeats'], outputs: ['y'] },
       ],
     }));
-    const arena = compile(model, big).plan.arenaBytes;
+    const onBig = compile(model, big);
+    const arena = onBig.plan.arenaBytes;
+    const { estimate: e } = onBig.manifest.budget;
     expect(arena).toBeGreaterThanOrEqual(16 * 5000 * 4);
     const error = compileError(() => compileChecked(model, nrf));
     expect(error.exitCode).toBe(3);
-    const over = arena + nrf.stackBytes + DATA_BYTES_ESTIMATE - 262_144;
+    const over = alignUp(nrf.stackBytes + e.dataImageBytes, 16) + arena + e.arenaGuardBytes + (e.dataBytes - e.dataImageBytes) - 262_144;
     expect(error.message).toContain(`RAM (ram) overflows by ${over.toLocaleString('en-US')} bytes`);
     expect(error.message).toMatch(/the arena peaks at step 1 \(layer 'widen'\) with [\d,]+ bytes live: y 320,000 bytes, x \(also r\) 64 bytes/);
     expect(error.message).toContain('a board with more RAM');

@@ -31,7 +31,7 @@ describe('report', () => {
     const r = cli(['report', dir, '--format', 'json']);
     expect(r.code, r.stderr).toBe(0);
     const report = JSON.parse(r.stdout);
-    expect(report.schema_version).toBe(1);
+    expect(report.schema_version).toBe(2);
     expect(report.memory.arena_bytes).toBe(compiled.plan.arenaBytes);
     expect(report.memory.lower_bound_bytes).toBe(compiled.plan.lowerBoundBytes);
     expect(report.memory.baseline_greedy_bytes).toBeGreaterThanOrEqual(report.memory.arena_bytes);

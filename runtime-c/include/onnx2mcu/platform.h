@@ -54,6 +54,11 @@ void o2m_print_f32(float value);
 /* Instructions executed between start and stop (0 where the platform cannot count). */
 void o2m_counter_start(void);
 uint64_t o2m_counter_stop(void);
+/* Profiling (-DO2M_PROFILE): the running count in the counter's own ticks, without stopping
+ * it, and ticks (or a difference of two readings) as instructions. Ticks are finer than
+ * instructions, so differences are taken before converting. */
+uint64_t o2m_counter_ticks(void);
+uint64_t o2m_counter_ticks_to_instructions(uint64_t ticks);
 
 /* Deepest stack use since reset, in bytes, from the painted stack (0 on the host). */
 uint32_t o2m_stack_peak_bytes(void);

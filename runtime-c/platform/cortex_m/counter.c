@@ -44,6 +44,16 @@ static uint64_t greatest_common_divisor(uint64_t a, uint64_t b) {
   return a;
 }
 
+static inline uint64_t instructions_from_ticks(uint64_t ticks) {
+  /* Reduce 1e9 / (hz * 1024) first so that ticks * numerator cannot overflow 64 bits. */
+  uint64_t numerator = 1000000000u;
+  uint64_t denominator = (uint64_t)(O2M_SYSTICK_HZ) * ICOUNT_NS_PER_INSTRUCTION;
+  const uint64_t common = greatest_common_divisor(numerator, denominator);
+  numerator /= common;
+  denominator /= common;
+  return (ticks * numerator + denominator / 2) / denominator;
+}
+
 uint64_t o2m_counter_stop(void) {
   /* Freeze the counter with interrupts masked, then account for a wrap whose interrupt is
    * still pending, so no wrap is counted twice or lost. */
@@ -58,12 +68,27 @@ uint64_t o2m_counter_stop(void) {
   __asm__ volatile("cpsie i" ::: "memory");
 
   const uint64_t ticks = (uint64_t)wraps * SYSTICK_PERIOD + (SYSTICK_MAX_RELOAD - current);
+  return instructions_from_ticks(ticks);
+}
 
-  /* Reduce 1e9 / (hz * 1024) first so that ticks * numerator cannot overflow 64 bits. */
-  uint64_t numerator = 1000000000u;
-  uint64_t denominator = (uint64_t)(O2M_SYSTICK_HZ) * ICOUNT_NS_PER_INSTRUCTION;
-  const uint64_t common = greatest_common_divisor(numerator, denominator);
-  numerator /= common;
-  denominator /= common;
-  return (ticks * numerator + denominator / 2) / denominator;
+/* The counter keeps running. A wrap can land between reading CVR and reading its pending
+ * flag; the flag is read on both sides of CVR, and a reading that straddles a wrap is taken
+ * again, so the current value and the wrap count always belong together. */
+uint64_t o2m_counter_ticks(void) {
+  __asm__ volatile("cpsid i" ::: "memory");
+  uint32_t pending_before;
+  uint32_t pending_after;
+  uint32_t current;
+  do {
+    pending_before = O2M_SCB_ICSR & O2M_SCB_ICSR_PENDSTSET;
+    current = O2M_SYST_CVR;
+    pending_after = O2M_SCB_ICSR & O2M_SCB_ICSR_PENDSTSET;
+  } while (pending_before != pending_after);
+  const uint32_t wraps = systick_wraps + (pending_after != 0 ? 1u : 0u);
+  __asm__ volatile("cpsie i" ::: "memory");
+  return (uint64_t)wraps * SYSTICK_PERIOD + (SYSTICK_MAX_RELOAD - current);
+}
+
+uint64_t o2m_counter_ticks_to_instructions(uint64_t ticks) {
+  return instructions_from_ticks(ticks);
 }

@@ -97,6 +97,15 @@ uint64_t o2m_counter_stop(void) {
   return 0;
 }
 
+uint64_t o2m_counter_ticks(void) {
+  return 0;
+}
+
+uint64_t o2m_counter_ticks_to_instructions(uint64_t ticks) {
+  (void)ticks;
+  return 0;
+}
+
 uint32_t o2m_stack_peak_bytes(void) {
   return 0;
 }
