@@ -62,6 +62,8 @@ export interface FootprintEstimate {
   basis: EstimateBasis;
   /** .vectors + .text + .rodata + .ARM.exidx, weights excluded. */
   codeBytes: number;
+  /** The code from its start to its end, with the gaps alignment leaves between its sections. */
+  codeSpanBytes: number;
   /** .data + .bss outside the arena, in RAM. */
   dataBytes: number;
   /** .data's initial values, which also take flash. */
@@ -130,7 +132,7 @@ function regionEnds(board: Board, usage: BudgetUsage): Map<string, number> {
   };
   const e = usage.estimate;
   const p = board.placement;
-  place(p.code, e.codeBytes, WORD_ALIGNMENT);
+  place(p.code, e.codeSpanBytes, WORD_ALIGNMENT);
   place(p.weights, usage.weightsBytes, WEIGHT_ALIGNMENT);
   place(p.stack, usage.stackBytes, STACK_ALIGNMENT);
   place(p.data, e.dataImageBytes, WORD_ALIGNMENT);
@@ -254,15 +256,18 @@ export function estimateOf(board: Board, lowered: LoweredModel): FootprintEstima
     return {
       basis: 'measured-runtime',
       codeBytes: measured.codeBytes,
+      codeSpanBytes: measured.codeSpanBytes,
       dataBytes: measured.initializedDataBytes + measured.zeroedDataBytes,
       dataImageBytes: measured.initializedDataBytes,
       arenaGuardBytes: measured.arenaExtraBytes,
       stackBytes: measured.stackBytes,
     };
   }
+  const guess = Math.max(estimateCodeBytes(lowered.steps.map((s) => s.kernel)), largestMeasuredCodeBytes(board, lowered));
   return {
     basis: 'conservative-guess',
-    codeBytes: Math.max(estimateCodeBytes(lowered.steps.map((s) => s.kernel)), largestMeasuredCodeBytes(board, lowered)),
+    codeBytes: guess,
+    codeSpanBytes: guess,
     dataBytes: DATA_BYTES_ESTIMATE,
     dataImageBytes: DATA_IMAGE_BYTES_ESTIMATE,
     arenaGuardBytes: 2 * ARENA_GUARD_BYTES,

@@ -40,6 +40,8 @@ export interface CodeSizeTable {
 export interface Footprint {
   /** .vectors + .text + .rodata + .ARM.exidx, weights excluded. */
   codeBytes: number;
+  /** The same sections from the first one's start to the last one's end: with the gaps alignment leaves. */
+  codeSpanBytes: number;
   /** .data: in RAM, and its load image in flash. */
   initializedDataBytes: number;
   /** .bss outside the arena. */
@@ -313,6 +315,6 @@ function footprintFrom(table: CodeSizeTable, board: Board, model: LoweredModel):
   const stackBytes = deepest(table.roots.entry) + deepest(table.roots.interrupt) + exceptionFrameBytes(board);
 
   return {
-    codeBytes, initializedDataBytes, zeroedDataBytes, arenaExtraBytes: table.harnessArenaExtraBytes, stackBytes,
+    codeBytes, codeSpanBytes: address, initializedDataBytes, zeroedDataBytes, arenaExtraBytes: table.harnessArenaExtraBytes, stackBytes,
   };
 }

@@ -45,7 +45,7 @@ function codeGuess(kernels: string[]): number {
 
 /** A usage for budgetOf alone: code and data as given, nothing else estimated. */
 function estimate(codeBytes: number, dataBytes = 0): FootprintEstimate {
-  return { basis: 'measured-runtime', codeBytes, dataBytes, dataImageBytes: 0, arenaGuardBytes: 0, stackBytes: 0 };
+  return { basis: 'measured-runtime', codeBytes, codeSpanBytes: codeBytes, dataBytes, dataImageBytes: 0, arenaGuardBytes: 0, stackBytes: 0 };
 }
 
 describe('compile-time budget', () => {
