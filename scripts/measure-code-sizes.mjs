@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Maintainer script: run by hand whenever runtime-c, templates/main.c.hbs or the firmware flags
-// change (tests/e2e/footprint-estimate.test.ts fails when the default board's table is stale).
+// change (tests/e2e/code-size-table.test.ts fails when the default board's table is stale).
 //
 //   node scripts/measure-code-sizes.mjs            every distinct core of boards/*.json
 //   node scripts/measure-code-sizes.mjs <key>...   only these (keys as in compiler/boards/code-size/)

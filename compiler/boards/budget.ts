@@ -14,7 +14,7 @@ import type { Board, MemoryRegion } from './index.js';
  * The code, static data and stack come from code-size.ts: the runtime's input sections measured
  * per core (compiler/boards/code-size/<key>.json), kept as --gc-sections keeps them and laid out
  * as linker.ld.hbs lays them out. On the examples that is within 8 bytes of the linker's code
- * (tests/e2e/footprint-estimate.test.ts); code estimated / linked, in bytes:
+ * (tests/e2e/report-footprint.test.ts); code estimated / linked, in bytes:
  *                 nrf52840dk (M4F)   nucleo-h743zi (M7)   pico (M0+)
  *   MNIST float32  11,984 / 11,984    10,412 / 10,412      21,364 / 21,368
  *   MNIST int8     13,352 / 13,352    11,756 / 11,756      22,896 / 22,900
@@ -142,6 +142,11 @@ function regionEnds(board: Board, usage: BudgetUsage): Map<string, number> {
   return end;
 }
 
+/** used / available × 100 to one decimal, as every budget figure is given. */
+export function percentOf(used: number, available: number): number {
+  return available > 0 ? Math.round((used / available) * 1000) / 10 : Infinity;
+}
+
 /** Each region's use: pure, never throws (checkBudget does). */
 export function budgetOf(board: Board, usage: BudgetUsage): Budget {
   const bytes: Record<Part, number> = {
@@ -161,7 +166,7 @@ export function budgetOf(board: Board, usage: BudgetUsage): Budget {
     return {
       region: region.name, kind: region.kind, parts,
       used, alignmentBytes: used - Object.values(parts).reduce((sum, n) => sum + n, 0), available,
-      percent: available > 0 ? Math.round((used / available) * 1000) / 10 : Infinity,
+      percent: percentOf(used, available),
       fits: used <= available,
     };
   });

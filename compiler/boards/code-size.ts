@@ -211,11 +211,6 @@ function outputSize(pieces: Piece[], start: number, statementAlign: number): { s
 }
 
 /**
- * The footprint of `model` on `board`, or undefined when no table was measured for its core, or
- * the table predates a kernel or parameter struct the model uses (then the budget falls back on
- * its conservative guess rather than stop a compile; the staleness test catches such a table).
- */
-/**
  * The weights' section as the linker lays it out: every array WEIGHT_ALIGNMENT-aligned, and GCC
  * emits a file's static arrays last-defined first, so the first weight ends the section.
  */
@@ -223,6 +218,11 @@ export function weightSectionBytes(weights: readonly { bytes: number }[]): numbe
   return weights.reduceRight((end, w) => alignUp(end, WEIGHT_ALIGNMENT) + w.bytes, 0);
 }
 
+/**
+ * The footprint of `model` on `board`, or undefined when no table was measured for its core, or
+ * the table predates a kernel or parameter struct the model uses (then the budget falls back on
+ * its conservative guess rather than stop a compile; the staleness test catches such a table).
+ */
 export function estimateFootprint(board: Board, model: LoweredModel): Footprint | undefined {
   const table = loadCodeSizeTable(board);
   return table && footprintFrom(table, board, model);

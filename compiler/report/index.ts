@@ -3,7 +3,7 @@
 // side by side, as versioned JSON (snake_case), a table for a terminal, and one HTML page.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Part } from '../boards/budget.js';
+import { percentOf, type Part } from '../boards/budget.js';
 import { readBuildRecord, type BuildResult } from '../build/index.js';
 import { readManifest, type Manifest, type ManifestIo, type MemoryReport } from '../compile.js';
 import { PROFILE_FILE, RUN_FILE, type ProfileRecord, type RunRecord } from '../run/records.js';
@@ -170,8 +170,6 @@ function measuredOf(m: Manifest, build: BuildResult, run: RunRecord | undefined)
   };
 }
 
-const percent = (used: number, available: number) => (available > 0 ? Math.round((used / available) * 1000) / 10 : Infinity);
-
 function budgetOf(m: Manifest, measured: Measured | null): Report['budget'] {
   const regions = m.budget.regions.map((r): BudgetRow => {
     const region = m.board.memory.find((x) => x.name === r.region)!;
@@ -179,7 +177,7 @@ function budgetOf(m: Manifest, measured: Measured | null): Report['budget'] {
     return {
       region: r.region, kind: r.kind, length: region.length, reserve: m.board.reserve[r.region] ?? 0, available: r.available,
       parts: r.parts, estimated_used: r.used, estimated_percent: r.percent,
-      measured_used: used, measured_percent: used === null ? null : percent(used, r.available),
+      measured_used: used, measured_percent: used === null ? null : percentOf(used, r.available),
       fits: used === null ? r.fits : used <= r.available,
     };
   });
