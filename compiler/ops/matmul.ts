@@ -10,6 +10,7 @@ import {
 import { CONTRACTION_DTYPES } from './scalar-arithmetic.js';
 import { int8ActivationClamp, isQuantizedNode, perTensor, quantizationOf, requantizationArgs } from './int8-lowering.js';
 import type { Node } from '../ir/graph.js';
+import { FUSED_DOMAIN } from './fused.js';
 import type { KernelArg, KernelCall } from './op.js';
 
 /** numpy matmul shapes of inputs `aIndex` and `bIndex` (1-D operands promoted), with element strides of whole batch matrices. */
@@ -149,5 +150,40 @@ export const matmulFamily: OpFamily = {
       args: [inputArg(ctx, 0), inputArg(ctx, 1), outputArg(ctx)],
       macs: batchCount * M * N * K,
     };
+  },
+};
+
+/**
+ * MatMulTransposedB (the compiler's domain): A · Bᵀ with B stored [..., N, K], as attention's
+ * Q · Kᵀ reads K when passes/stream-attention.ts drops the Transpose an exporter wrote. The int8
+ * kernel walks B by strides, so no transposed copy exists; only int8 graphs get this node.
+ */
+export const MATMUL_TRANSPOSED_B_OP = 'MatMulTransposedB';
+
+/** The same node's operands with B as the [.., K, N] matrix MatMul's shape rule expects. */
+function withBTransposed(ctx: { node: Node; inputs: (TypedShape | undefined)[] }) {
+  const b = requireInput(ctx, 1);
+  if (b.shape.length < 2) throw nodeError(ctx.node, 'B must have rank 2 or more');
+  const shape = [...b.shape.slice(0, -2), b.shape[b.shape.length - 1], b.shape[b.shape.length - 2]];
+  return { ...ctx, inputs: [ctx.inputs[0], { ...b, shape }] };
+}
+
+export const matmulTransposedBFamily: OpFamily = {
+  opTypes: [MATMUL_TRANSPOSED_B_OP],
+  domain: FUSED_DOMAIN,
+  dtypes: ['int8'],
+
+  inferShapes(ctx: ShapeContext) {
+    requireDtypes(ctx, ['int8'], 0, 1);
+    return [{ dtype: 'int8', shape: matmulDims(withBTransposed(ctx)).out }];
+  },
+
+  lower(ctx: LowerContext) {
+    if (!isQuantizedNode(ctx)) throw nodeError(ctx.node, 'has no float kernel (only int8 attention uses it)');
+    const { M, N, K, batch, aBatchStrides, bBatchStrides } = matmulDims(withBTransposed(ctx));
+    return lowerInt8Product(ctx, {
+      M, N, K, batch, aBatchStrides, bBatchStrides, aStrides: [K, 1], bStrides: [1, K],
+      bias: { kind: 'null', ctype: 'int32_t' }, alpha: 1,
+    });
   },
 };

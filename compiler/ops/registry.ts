@@ -6,7 +6,7 @@ import { constantFamily } from './constant.js';
 import { copyConstantFamily } from './copy.js';
 import { binaryFamily, families as elementwiseFamilies } from './elementwise.js';
 import { gemmFamily } from './gemm.js';
-import { matmulFamily } from './matmul.js';
+import { matmulFamily, matmulTransposedBFamily } from './matmul.js';
 import type { OpFamily } from './op.js';
 import { families as unaryFamilies } from './unary.js';
 import { families as whereFamilies } from './where.js';
@@ -20,7 +20,7 @@ import { families as linalgFamilies } from './linalg.js';
 import { families as fusedFamilies } from './fused.js';
 import { averagePoolFamily, globalAveragePoolFamily, maxPoolFamily } from './pool.js';
 import { flattenFamily, identityFamily, reshapeFamily } from './reshape.js';
-import { softmaxFamily } from './softmax.js';
+import { maskedSoftmaxFamily, softmaxFamily } from './softmax.js';
 import { lookupFamily } from './lookup.js';
 import { streamedRowsFamily } from './streamed-rows.js';
 import { families as quantizeLinearFamilies } from './quantize-linear.js';
@@ -28,8 +28,8 @@ import { families as qlinearFamilies } from './qlinear.js';
 import type { DType, Node } from '../ir/graph.js';
 
 const FAMILIES: OpFamily[] = [
-  convFamily, maxPoolFamily, averagePoolFamily, globalAveragePoolFamily, gemmFamily, matmulFamily,
-  binaryFamily, clampFamily, softmaxFamily, reshapeFamily, flattenFamily, batchNormFamily,
+  convFamily, maxPoolFamily, averagePoolFamily, globalAveragePoolFamily, gemmFamily, matmulFamily, matmulTransposedBFamily,
+  binaryFamily, clampFamily, softmaxFamily, maskedSoftmaxFamily, reshapeFamily, flattenFamily, batchNormFamily,
   copyConstantFamily, constantFamily, identityFamily,
   ...unaryFamilies,
   ...activationFamilies,

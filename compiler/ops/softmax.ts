@@ -3,12 +3,13 @@
 // (default -1). Softmax also runs in int8 (o2m_softmax_i8): an exp table over the distance
 // from the row maximum, integer sums, output at TFLite's fixed scale 1/256 and zero point -128.
 import {
-  attrInt, inputArg, normaliseAxis, outputArg, requireFloat32, requireInput,
+  attrFloat, attrInt, inputArg, normaliseAxis, outputArg, requireFloat32, requireInput,
   type EvalContext, type KernelCall, type LowerContext, type OpFamily, type TypedShape,
 } from './op.js';
 import { axisView, product } from './reduction-axes.js';
 import { isQuantizedNode, perTensor, quantizationOf } from './int8-lowering.js';
 import type { Node, Quantization } from '../ir/graph.js';
+import { FUSED_DOMAIN } from './fused.js';
 
 const KERNELS: Record<string, string> = {
   Softmax: 'o2m_softmax_f32', LogSoftmax: 'o2m_log_softmax_f32', Hardmax: 'o2m_hardmax_f32',
@@ -133,6 +134,80 @@ export const softmaxFamily: OpFamily = {
       params: { outer: { int: view.outer }, axis: { int: view.axis }, inner: { int: view.inner } },
       args: [inputArg(ctx, 0), outputArg(ctx)],
       macs: 0,
+    };
+  },
+};
+
+/**
+ * MaskedSoftmax (the compiler's domain; passes/fuse-patterns.ts builds it from attention's
+ * Where(mask, fill, scores) → Softmax over the last axis): inputs x [..., n] and a bool mask of n
+ * elements shared by every row; attributes masked_value (which mask value selects fill) and fill.
+ * The float kernel repeats Where and Softmax's float operations, so the bits are the unfused
+ * ones; the int8 kernel outputs 0 for a masked position (exp(fill − max) underflows for the
+ * fills the fusion accepts) and TFLite's softmax over the rest.
+ */
+export const MASKED_SOFTMAX_OP = 'MaskedSoftmax';
+
+function maskedView(ctx: { node: Node; inputs: (TypedShape | undefined)[] }) {
+  const x = requireInput(ctx, 0).shape;
+  const mask = requireInput(ctx, 1);
+  const axis = x[x.length - 1] ?? 1;
+  if (mask.dtype !== 'bool' || mask.shape.reduce((a, b) => a * b, 1) !== axis || (mask.shape.at(-1) ?? 1) !== axis) {
+    throw new Error(`internal: ${ctx.node.name}: MaskedSoftmax needs one bool mask of ${axis} elements`);
+  }
+  return { outer: product(x) / Math.max(1, axis), axis };
+}
+
+const maskedValue = (node: Node) => attrInt(node, 'masked_value');
+
+export const maskedSoftmaxFamily: OpFamily = {
+  opTypes: [MASKED_SOFTMAX_OP],
+  domain: FUSED_DOMAIN,
+  dtypes: ['float32'],
+
+  inferShapes(ctx) {
+    requireFloat32(ctx, 0);
+    maskedView(ctx);
+    return [{ ...requireInput(ctx, 0) }];
+  },
+
+  evaluate(ctx: EvalContext) {
+    const { outer, axis } = maskedView({ ...ctx, inputs: ctx.inputTypes });
+    const x = ctx.inputs[0]!.data as Float32Array;
+    const mask = ctx.inputs[1]!.data as Uint8Array;
+    const fill = attrFloat(ctx.node, 'fill');
+    const y = new Float32Array(x.length);
+    for (let o = 0; o < outer; o++) {
+      const row = Array.from({ length: axis }, (_, j) => (mask[j] === maskedValue(ctx.node) ? fill : x[o * axis + j]));
+      applyAlongAxis('Softmax', row).forEach((v, j) => { y[o * axis + j] = v; });
+    }
+    return [{ name: ctx.node.outputs[0], dtype: 'float32', shape: ctx.outputs[0].shape, data: y }];
+  },
+
+  int8: {
+    output: 'calibrated',
+    outputQuantization: () => SOFTMAX_INT8_OUTPUT,
+  },
+
+  lower(ctx: LowerContext): KernelCall {
+    const { outer, axis } = maskedView(ctx);
+    const common = { node: ctx.node.name, opType: ctx.node.opType, macs: 0 };
+    const params = { outer: { int: outer }, axis: { int: axis }, masked_value: { int: maskedValue(ctx.node) } };
+    if (isQuantizedNode(ctx)) {
+      const input = perTensor(quantizationOf(ctx, 0));
+      return {
+        ...common, kernel: 'o2m_masked_softmax_i8', paramsType: 'o2m_masked_softmax_i8_params', params,
+        args: [
+          inputArg(ctx, 0), inputArg(ctx, 1),
+          { kind: 'derived', tensor: { name: `${ctx.node.name}::exp_table`, dtype: 'int32', shape: [256], data: softmaxExpTable(input.scale, axis) } },
+          outputArg(ctx),
+        ],
+      };
+    }
+    return {
+      ...common, kernel: 'o2m_masked_softmax_f32', paramsType: 'o2m_masked_softmax_f32_params',
+      params: { ...params, fill: { float: attrFloat(ctx.node, 'fill') } },
+      args: [inputArg(ctx, 0), inputArg(ctx, 1), outputArg(ctx)],
     };
   },
 };

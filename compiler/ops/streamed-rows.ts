@@ -136,6 +136,21 @@ export const streamedRowsFamily: OpFamily = {
 
   scratchBytes: (ctx) => rowLayout(ctx).scratchBytes,
 
+  // The output can take Q's place: each row of Q is read once, by the first kernel, into the
+  // scores in scratch, before the last kernel writes the output's row — unless Q also serves as
+  // another operand (self-attention with q = k = v), which later rows still read whole.
+  inPlace(ctx) {
+    const body = bodyOf(ctx);
+    const q = body.nodes[0].inputs[0];
+    const out = body.nodes[body.nodes.length - 1].outputs[0];
+    const qInfo = body.values.get(q);
+    const outInfo = body.values.get(out);
+    const readElsewhere = body.nodes.some((n, i) => n.inputs.some((input, k) => input === q && (i > 0 || k > 0)));
+    if (!qInfo || !outInfo || readElsewhere || qInfo.dtype !== outInfo.dtype || qInfo.shape.join() !== outInfo.shape.join()) return [];
+    const index = ctx.node.inputs.indexOf(q);
+    return index < 0 ? [] : [index];
+  },
+
   lower(ctx): KernelCall[] {
     const layout = rowLayout(ctx);
     const rows = layout.counts.reduce((a, b) => a * b, 1);

@@ -2,11 +2,18 @@
 // LayerNorm as ReduceMean/Sub/Pow/ReduceMean/Add/Sqrt/Div/Mul/Add, RMSNorm as
 // Pow/ReduceMean/Add/Sqrt/Div/Mul, GELU as Div/Erf/Add/Mul/Mul). One kernel for each pattern
 // reads the tensor twice instead of writing and reading five intermediates, and int8 needs
-// them whole. Runs after folding and shape inference, so constants and ranks are known.
+// them whole. Attention's padding mask (Where → Softmax) becomes one masked softmax. Runs after folding and shape inference, so constants and ranks are known.
 import type { ConstTensor, Graph, Node } from '../ir/graph.js';
 import { consumersOf } from '../ir/uses.js';
 import { FUSED_DOMAIN } from '../ops/fused.js';
 import { findOp } from '../ops/registry.js';
+import { MASKED_SOFTMAX_OP } from '../ops/softmax.js';
+
+/**
+ * The largest Where fill that fuses into MaskedSoftmax: exp(fill − max) must be zero in float32
+ * (below e^-104) for every score the model can produce, which leaves scores above fill + 104.
+ */
+const MASK_FILL_AT_MOST = -1000;
 
 interface Matcher {
   graph: Graph;
@@ -181,6 +188,38 @@ export function fusePatterns(graph: Graph): Graph {
     removed.add(mul);
     replacement.set(sigmoid, {
       name: `${sigmoid.name}_silu`, opType: 'Silu', domain: FUSED_DOMAIN, inputs: [x], outputs: [mul.outputs[0]], attributes: {},
+    });
+  }
+
+  // Attention's padding mask: Softmax(Where(mask, fill, scores)) over the last axis, with one mask
+  // row for every score row and a fill far below any score (a masked term must vanish).
+  for (const softmax of graph.nodes) {
+    if (softmax.opType !== 'Softmax' || softmax.domain !== '' || removed.has(softmax) || !implemented(MASKED_SOFTMAX_OP)) continue;
+    const where = privateProducer(m, softmax.inputs[0], 'Where');
+    const shape = graph.values.get(softmax.inputs[0])?.shape as number[] | undefined;
+    if (!where || !shape || shape.length === 0 || removed.has(where)) continue;
+    const rank = shape.length;
+    const opset = graph.opsets[''] ?? 13;
+    const axis = softmax.attributes.axis?.kind === 'int' ? softmax.attributes.axis.value : opset < 13 ? 1 : -1;
+    if (axis !== -1 && axis !== rank - 1) continue;
+    const [cond, whenTrue, whenFalse] = where.inputs;
+    const mask = graph.values.get(cond);
+    const maskShape = mask?.shape as number[] | undefined;
+    if (!mask || mask.dtype !== 'bool' || !maskShape || maskShape.reduce((a, b) => a * b, 1) !== shape[rank - 1] || maskShape.at(-1) !== shape[rank - 1]) continue;
+    const fillOf = (name: string) => {
+      const c = graph.initializers.get(name);
+      const first = c && c.data.length > 0 ? Number(c.data[0]) : undefined;
+      return first !== undefined && first <= MASK_FILL_AT_MOST && Array.from(c!.data, Number).every((v) => v === first) ? first : undefined;
+    };
+    const fillTrue = fillOf(whenTrue);
+    const fillFalse = fillOf(whenFalse);
+    const [fill, x, maskedValue] = fillTrue !== undefined ? [fillTrue, whenFalse, 1] : [fillFalse, whenTrue, 0];
+    const xInfo = graph.values.get(x);
+    if (fill === undefined || !xInfo || xInfo.dtype !== 'float32' || (xInfo.shape as number[]).join() !== shape.join()) continue;
+    removed.add(where);
+    replacement.set(softmax, {
+      name: `${softmax.name}_masked`, opType: MASKED_SOFTMAX_OP, domain: FUSED_DOMAIN, inputs: [x, cond], outputs: softmax.outputs,
+      attributes: { masked_value: { kind: 'int', value: maskedValue }, fill: { kind: 'float', value: fill } },
     });
   }
 

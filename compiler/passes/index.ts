@@ -4,6 +4,7 @@ import { bindInputShapes } from './bind-shapes.js';
 import { materialiseConstantOutputs } from './constant-outputs.js';
 import { removeDeadNodes } from './dead-code.js';
 import { dropUnusedInitializers, foldBatchNormIntoConv } from './fold-batchnorm.js';
+import { foldConvCrop } from './fold-conv-crop.js';
 import { freezeInputs } from './freeze-inputs.js';
 import { fuseActivations } from './fuse-activation.js';
 import { fusePatterns } from './fuse-patterns.js';
@@ -30,6 +31,7 @@ export function runPasses(graph: Graph, options: PassOptions): Graph {
   g = materialiseConstantOutputs(g);
   g = fusePatterns(g);
   g = foldBatchNormIntoConv(g);
+  g = foldConvCrop(g);
   g = fuseActivations(g);
   g = dropUnusedInitializers(g);
   return quantizeQdqPatterns(inferShapes(g, options.file), options.file); // pre-quantized models run in int8

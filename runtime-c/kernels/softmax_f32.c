@@ -89,3 +89,31 @@ void o2m_hardmax_f32(const o2m_softmax_f32_params *p, const float *input, float 
     }
   }
 }
+
+void o2m_masked_softmax_f32(const o2m_masked_softmax_f32_params *p, const float *input,
+                            const uint8_t *mask, float *output) {
+  if (p->axis <= 0) {
+    return;
+  }
+  for (int32_t outer = 0; outer < p->outer; ++outer) {
+    const float *in = input + outer * p->axis;
+    float *out = output + outer * p->axis;
+#define MASKED_VALUE(i) (mask[(i)] == p->masked_value ? p->fill : in[(i)])
+    float maximum = MASKED_VALUE(0);
+    for (int32_t i = 1; i < p->axis; ++i) {
+      if (MASKED_VALUE(i) > maximum) {
+        maximum = MASKED_VALUE(i);
+      }
+    }
+    float sum = 0.0f;
+    for (int32_t i = 0; i < p->axis; ++i) {
+      const float e = o2m_expf(MASKED_VALUE(i) - maximum);
+      out[i] = e;
+      sum += e;
+    }
+#undef MASKED_VALUE
+    for (int32_t i = 0; i < p->axis; ++i) {
+      out[i] = out[i] / sum;
+    }
+  }
+}

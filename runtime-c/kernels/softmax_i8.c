@@ -45,3 +45,41 @@ void o2m_softmax_i8(const o2m_softmax_i8_params *p, const int8_t *input, const i
     }
   }
 }
+
+void o2m_masked_softmax_i8(const o2m_masked_softmax_i8_params *p, const int8_t *input, const uint8_t *mask,
+                           const int32_t *exp_table, int8_t *output) {
+  for (int32_t outer = 0; outer < p->outer; ++outer) {
+    const int8_t *in = input + outer * p->axis;
+    int8_t *out = output + outer * p->axis;
+
+    int32_t maximum = INT32_MIN;
+    for (int32_t i = 0; i < p->axis; ++i) {
+      if (mask[i] != p->masked_value && in[i] > maximum) {
+        maximum = in[i];
+      }
+    }
+    const int all_masked = maximum == INT32_MIN;
+    int32_t sum = 0;
+    for (int32_t i = 0; i < p->axis; ++i) {
+      if (all_masked) {
+        sum += exp_table[0];
+      } else if (mask[i] != p->masked_value) {
+        sum += exp_table[maximum - in[i]];
+      }
+    }
+    if (sum <= 0) {
+      return; /* axis == 0: nothing to write */
+    }
+    const uint64_t reciprocal = ((uint64_t)1 << O2M_SOFTMAX_RECIPROCAL_BITS) / (uint64_t)sum;
+    const uint64_t half = (uint64_t)1 << (O2M_SOFTMAX_OUTPUT_SHIFT - 1);
+    for (int32_t i = 0; i < p->axis; ++i) {
+      if (!all_masked && mask[i] == p->masked_value) {
+        out[i] = -128;
+        continue;
+      }
+      const uint64_t e = (uint64_t)exp_table[all_masked ? 0 : maximum - in[i]];
+      const int32_t level = (int32_t)((e * reciprocal + half) >> O2M_SOFTMAX_OUTPUT_SHIFT) - 128;
+      out[i] = (int8_t)(level > 127 ? 127 : level);
+    }
+  }
+}

@@ -24,6 +24,21 @@ typedef struct {
 void o2m_softmax_i8(const o2m_softmax_i8_params *p, const int8_t *input, const int32_t *exp_table,
                     int8_t *output);
 
+/* ---- Softmax of a masked row ------------------------------------------------------------------
+ * Softmax(Where(mask == masked_value, fill, x)) over the last axis of [outer][axis], one mask of
+ * `axis` bytes for every row, fill far below any score (the compiler fuses only fill <= -1000):
+ * a masked term is exp(fill - max), zero in float32 and at any int8 resolution, so a masked
+ * position outputs level -128 (0.0) and the others are o2m_softmax_i8's arithmetic over the
+ * unmasked positions alone. A row with every position masked is all fill in float, 1/axis each:
+ * here every term is exp_table[0]. */
+typedef struct {
+  int32_t outer, axis;
+  uint8_t masked_value;
+} o2m_masked_softmax_i8_params;
+
+void o2m_masked_softmax_i8(const o2m_masked_softmax_i8_params *p, const int8_t *input, const uint8_t *mask,
+                           const int32_t *exp_table, int8_t *output);
+
 /* ---- LayerNormalization and RMSNormalization over the last `size` elements -------------------
  * Each of the `outer` contiguous rows of `size` int8 values is normalised on its own.
  *   LayerNorm: d[i] = size * input[i] - sum(input)          W = size * sum(input^2) - sum(input)^2 + E

@@ -134,6 +134,18 @@ void o2m_log_softmax_f32(const o2m_softmax_f32_params *p, const float *input, fl
 /* 1 at the first maximum along the axis, 0 elsewhere. */
 void o2m_hardmax_f32(const o2m_softmax_f32_params *p, const float *input, float *output);
 
+/* Softmax(Where(mask == masked_value, fill, x)) over the last axis of [outer][axis], one mask
+ * of `axis` bytes (0/1) for every row, as attention's padding mask is: the exporter's Where and
+ * Softmax in one pass, with the same float operations, so the same bits. */
+typedef struct {
+  int32_t outer, axis;
+  uint8_t masked_value;
+  float fill;
+} o2m_masked_softmax_f32_params;
+
+void o2m_masked_softmax_f32(const o2m_masked_softmax_f32_params *p, const float *input,
+                            const uint8_t *mask, float *output);
+
 /* ---- normalisations -------------------------------------------------------------------------- */
 
 /* Per-channel affine y = x * scale[c] + shift[c] on a tensor viewed as [outer][channels][inner]:
