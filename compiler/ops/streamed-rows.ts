@@ -3,8 +3,9 @@
 // one-row context — the same families, the same kernels, on shapes whose leading axes are one
 // row — and a loop over the rows advances every pointer by its stride. Intermediate rows live in
 // the node's scratch, so only one row of the score matrix ever exists.
-import { alignUp, DTYPE_BYTES, DTYPE_CTYPE, elementCount, type Graph, type ValueInfo } from '../ir/graph.js';
+import { alignUp, DTYPE_BYTES, DTYPE_CTYPE, elementCount, type Graph, type Node, type ValueInfo } from '../ir/graph.js';
 import { FUSED_DOMAIN } from './fused.js';
+import { MATMUL_TRANSPOSED_B_OP } from './matmul.js';
 import {
   loweringContext, nodeError, type KernelArg, type KernelCall, type LowerContext, type OpFamily,
 } from './op.js';
@@ -36,10 +37,10 @@ interface RowAccess {
 }
 
 interface RowLayout {
-  /** Loop counts: the batch axes of the scores, then their rows. */
+  /** Loop counts: the batch axes of the rows, then the rows. */
   counts: number[];
-  /** External tensors (inputs and the output), by name. */
-  access: Map<string, RowAccess>;
+  /** External tensors (inputs and the output) by their name in the row graph. */
+  access: Map<string, RowAccess & { source: string }>;
   /** Intermediate rows in scratch: byte offset and one-row shape. */
   intermediates: Map<string, { offset: number; shape: number[] }>;
   /** Where the body kernels' own scratch starts, and the scratch bytes in all. */
@@ -48,6 +49,14 @@ interface RowLayout {
   /** The body with one-row shapes, for the families' lowerings. */
   rowGraph: Graph;
 }
+
+const MATMUL_OPS = new Set(['MatMul', MATMUL_TRANSPOSED_B_OP]);
+
+/** A MatMul's B operand is read whole on every row; every other operand one row at a time. */
+const readsWhole = (node: Node, index: number) => index === 1 && MATMUL_OPS.has(node.opType);
+
+/** The name a tensor read both ways takes in the row graph where it is read one row at a time. */
+const rowAlias = (name: string) => `${name}@row`;
 
 /**
  * Per-loop-level strides of `shape` read against `full` (right-aligned): a broadcast or missing
@@ -73,26 +82,41 @@ function accessOf(shape: number[], full: number[], kind: 'row' | 'matrix'): RowA
 
 function rowLayout(ctx: LowerContext): RowLayout {
   const body = bodyOf(ctx);
-  const first = body.nodes[0];
   const last = body.nodes[body.nodes.length - 1];
   const shape = (name: string): number[] => {
     const v = body.values.get(name) ?? body.initializers.get(name);
     if (!v) throw new Error(`internal: streamed body has no type for '${name}'`);
     return v.shape as number[];
   };
-  const scores = shape(first.outputs[0]);
-  const counts = scores.slice(0, -1);
-  const access = new Map<string, RowAccess>();
-  const matrixInputs = new Set([first.inputs[1], last.inputs[1]]);
-  for (const name of ctx.node.inputs) {
-    access.set(name, accessOf(shape(name), matrixInputs.has(name) ? [...scores.slice(0, -2), 0, 0] : scores, matrixInputs.has(name) ? 'matrix' : 'row'));
-  }
-  access.set(last.outputs[0], accessOf(shape(last.outputs[0]), shape(last.outputs[0]), 'row'));
+  // Every body node's output has the rows of the first one's (the matcher made sure).
+  const rows = shape(body.nodes[0].outputs[0]);
+  const counts = rows.slice(0, -1);
+  const external = new Set(ctx.node.inputs);
+  const readWhole = new Set(body.nodes.flatMap((n) => n.inputs.filter((name, i) => external.has(name) && readsWhole(n, i))));
+
+  // A tensor read whole by one node and by rows by another (the keys and values of attention
+  // that also make its queries) is two tensors of the row graph: the matrix, and its row.
+  const access = new Map<string, RowAccess & { source: string }>();
+  const rowNodes = body.nodes.map((n) => {
+    const inputs = n.inputs.map((name, i) => {
+      if (!external.has(name)) return name;
+      if (readsWhole(n, i)) {
+        access.set(name, { ...accessOf(shape(name), [...rows.slice(0, -2), 0, 0], 'matrix'), source: name });
+        return name;
+      }
+      const alias = readWhole.has(name) ? rowAlias(name) : name;
+      access.set(alias, { ...accessOf(shape(name), rows, 'row'), source: name });
+      return alias;
+    });
+    const attributes = n.opType === 'Softmax' ? { ...n.attributes, axis: { kind: 'int' as const, value: 1 } } : n.attributes;
+    return { ...n, inputs, attributes };
+  });
+  access.set(last.outputs[0], { ...accessOf(shape(last.outputs[0]), shape(last.outputs[0]), 'row'), source: last.outputs[0] });
 
   const intermediates = new Map<string, { offset: number; shape: number[] }>();
   let offset = 0;
   for (const n of body.nodes.slice(0, -1)) {
-    const rowShape = [1, scores[scores.length - 1]];
+    const rowShape = [1, shape(n.outputs[0]).at(-1)!];
     const info = body.values.get(n.outputs[0])!;
     intermediates.set(n.outputs[0], { offset, shape: rowShape });
     offset += alignUp(elementCount(rowShape) * DTYPE_BYTES[info.dtype]);
@@ -100,17 +124,17 @@ function rowLayout(ctx: LowerContext): RowLayout {
 
   const values = new Map<string, ValueInfo>();
   const initializers = new Map(body.initializers);
+  const quantization = new Map(body.quantization ?? []);
   for (const [name, a] of access) {
-    const info = body.values.get(name);
-    if (info) values.set(name, { ...info, shape: a.rowShape });
-    const c = body.initializers.get(name);
+    const info = body.values.get(a.source);
+    if (info) values.set(name, { ...info, name, shape: a.rowShape });
+    const c = body.initializers.get(a.source);
     if (c) initializers.set(name, { ...c, shape: a.rowShape, data: c.data.slice(0, elementCount(a.rowShape)) as typeof c.data });
+    const q = body.quantization?.get(a.source);
+    if (q) quantization.set(name, q);
   }
   for (const [name, m] of intermediates) values.set(name, { ...body.values.get(name)!, shape: m.shape });
-  const rowNodes = body.nodes.map((n) => (n.opType === 'Softmax'
-    ? { ...n, attributes: { ...n.attributes, axis: { kind: 'int' as const, value: 1 } } }
-    : n));
-  const rowGraph: Graph = { ...body, nodes: rowNodes, values, initializers };
+  const rowGraph: Graph = { ...body, nodes: rowNodes, values, initializers, quantization: body.quantization ? quantization : undefined };
 
   let kernelScratch = 0;
   for (const n of rowNodes) {
@@ -136,19 +160,22 @@ export const streamedRowsFamily: OpFamily = {
 
   scratchBytes: (ctx) => rowLayout(ctx).scratchBytes,
 
-  // The output can take Q's place: each row of Q is read once, by the first kernel, into the
-  // scores in scratch, before the last kernel writes the output's row — unless Q also serves as
-  // another operand (self-attention with q = k = v), which later rows still read whole.
+  // The output can take the place of an input read only one row at a time, never whole: row i
+  // of it is read during pass i (into scratch, or element by element by the last kernel, which
+  // writes the output's row i) and never again. That is Q in attention, or the residual the
+  // streamed layer adds its result to.
   inPlace(ctx) {
     const body = bodyOf(ctx);
-    const q = body.nodes[0].inputs[0];
-    const out = body.nodes[body.nodes.length - 1].outputs[0];
-    const qInfo = body.values.get(q);
-    const outInfo = body.values.get(out);
-    const readElsewhere = body.nodes.some((n, i) => n.inputs.some((input, k) => input === q && (i > 0 || k > 0)));
-    if (!qInfo || !outInfo || readElsewhere || qInfo.dtype !== outInfo.dtype || qInfo.shape.join() !== outInfo.shape.join()) return [];
-    const index = ctx.node.inputs.indexOf(q);
-    return index < 0 ? [] : [index];
+    const last = body.nodes[body.nodes.length - 1];
+    const out = body.values.get(last.outputs[0]);
+    const elementwiseLast = last.domain === '' && ['Add', 'Sub', 'Mul', 'Div'].includes(last.opType);
+    return ctx.node.inputs.flatMap((name, index) => {
+      const info = body.values.get(name);
+      const uses = body.nodes.flatMap((n) => n.inputs.flatMap((input, i) => (input === name ? [{ n, i }] : [])));
+      const rowsOnly = uses.every(({ n, i }) => !readsWhole(n, i) && (n !== last || elementwiseLast));
+      const sameLayout = info && out && info.dtype === out.dtype && info.shape.join() === out.shape.join();
+      return rowsOnly && sameLayout ? [index] : [];
+    });
   },
 
   lower(ctx): KernelCall[] {
@@ -168,7 +195,7 @@ export const streamedRowsFamily: OpFamily = {
           const access = layout.access.get(arg.name);
           if (!access) return arg;
           const bytes = DTYPE_BYTES[(layout.rowGraph.values.get(arg.name) ?? layout.rowGraph.initializers.get(arg.name))!.dtype];
-          return { ...arg, loopStrides: access.strides.map((s) => s * bytes) };
+          return { ...arg, name: access.source, loopStrides: access.strides.map((s) => s * bytes) };
         });
         calls.push({ ...call, node: ctx.node.name, args, macs: call.macs * rows, loop: { counts: layout.counts } });
       }

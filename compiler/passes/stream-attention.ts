@@ -112,21 +112,82 @@ function streamedNode(graph: Graph, name: string, chain: Chain): Node {
 }
 
 /**
- * A Linear layer on a sequence — MatMul(X, W) by a constant square W, then Add of a constant
- * bias — whose X dies there: row by row, each row's product goes to scratch and the biased row
- * over X's row, so the layer needs no second ℓ × d buffer (StreamedRows writes in place).
+ * A Linear layer: MatMul(X, W) by a constant 2-D W whose only reader is an Add of a constant
+ * bias of W's width. The two nodes, or undefined.
  */
-function matchLinearRows(graph: Graph, uses: Map<string, Node[]>, outputs: Set<string>, matmul: Node): Chain | undefined {
-  const [x, w] = matmul.inputs;
-  const weight = graph.initializers.get(w);
-  const xShape = shapeOf(graph, x);
-  if (!weight || weight.shape.length !== 2 || weight.shape[0] !== weight.shape[1] || !xShape || xShape.length < 2 || xShape.at(-2)! < 2) return undefined;
-  if (outputs.has(x) || uses.get(x)?.length !== 1 || graph.inputs.some((i) => i.name === x)) return undefined;
+function linearAt(graph: Graph, uses: Map<string, Node[]>, outputs: Set<string>, matmul: Node | undefined): Node[] | undefined {
+  if (!matmul || matmul.opType !== 'MatMul' || matmul.domain !== '') return undefined;
+  const weight = graph.initializers.get(matmul.inputs[1]);
+  if (!weight || weight.shape.length !== 2 || graph.initializers.has(matmul.inputs[0])) return undefined;
   const add = onlyReader(graph, uses, outputs, matmul);
   const bias = add && add.domain === '' && add.opType === 'Add' ? add.inputs.find((i) => i !== matmul.outputs[0]) : undefined;
   const b = bias === undefined ? undefined : graph.initializers.get(bias);
-  if (!add || !b || b.shape.reduce((p, d) => p * d, 1) !== weight.shape[1] || shapeOf(graph, add.outputs[0])?.join() !== xShape.join()) return undefined;
-  return { nodes: [matmul, add], output: add.outputs[0] };
+  if (!add || !b || b.shape.reduce((p, d) => p * d, 1) !== weight.shape[1]) return undefined;
+  return [matmul, add];
+}
+
+/**
+ * A Linear layer on a sequence by a square W whose X dies there: row by row, each row's product
+ * goes to scratch and the biased row over X's row, so the layer needs no second ℓ × d buffer
+ * (StreamedRows writes in place).
+ */
+function matchLinearRows(graph: Graph, uses: Map<string, Node[]>, outputs: Set<string>, matmul: Node): Chain | undefined {
+  const x = matmul.inputs[0];
+  const xShape = shapeOf(graph, x);
+  const nodes = linearAt(graph, uses, outputs, matmul);
+  const w = graph.initializers.get(matmul.inputs[1]);
+  if (!nodes || !xShape || xShape.length < 2 || xShape.at(-2)! < 2 || w?.shape[0] !== w?.shape[1]) return undefined;
+  if (outputs.has(x) || uses.get(x)?.length !== 1 || graph.inputs.some((i) => i.name === x)) return undefined;
+  if (shapeOf(graph, nodes[1].outputs[0])?.join() !== xShape.join()) return undefined;
+  return { nodes, output: nodes[1].outputs[0] };
+}
+
+/**
+ * Grows a row-wise chain by what follows it row for row: the output Linear (`projection`, for
+ * attention), a scaling by a constant, and the residual Add or Sub. The result then takes the
+ * residual's buffer, and neither the projection nor the scaled tensor exists whole.
+ */
+function widenAfter(graph: Graph, uses: Map<string, Node[]>, outputs: Set<string>, chain: Chain, projection: boolean): Node[] {
+  const nodes = [...chain.nodes];
+  const next = () => onlyReader(graph, uses, outputs, nodes.at(-1)!);
+  const current = () => nodes.at(-1)!.outputs[0];
+  const linear = projection ? linearAt(graph, uses, outputs, next()) : undefined;
+  if (linear && linear[0].inputs[0] === current()) nodes.push(...linear);
+  let node = next();
+  const scalar = (i: string) => graph.initializers.get(i)?.shape.reduce((a, b) => a * b, 1) === 1;
+  if (node && node.domain === '' && (node.opType === 'Mul' || (node.opType === 'Div' && node.inputs[0] === current())) && node.inputs.some((i) => i !== current() && scalar(i))) {
+    nodes.push(node);
+    node = next();
+  }
+  const residual = node?.inputs.find((i) => i !== current());
+  const same = (a: string, b: string) => shapeOf(graph, a)?.join() === shapeOf(graph, b)?.join();
+  if (node && node.domain === '' && (node.opType === 'Add' || node.opType === 'Sub') && residual && !graph.initializers.has(residual)
+    && same(residual, current()) && same(node.outputs[0], current())) {
+    nodes.push(node);
+  }
+  return nodes;
+}
+
+/**
+ * An attention chain grown into the whole row-wise layer around it: the Linear that makes Q
+ * (read by nothing but the scores) before it, and what widenAfter finds after it. Then no ℓ × d
+ * tensor of the layer but its input and the residual exists: Q, the attention and its projection
+ * are one row each.
+ */
+function widenToLayer(graph: Graph, uses: Map<string, Node[]>, outputs: Set<string>, chain: Chain): Chain {
+  const nodes = widenAfter(graph, uses, outputs, chain, true);
+  const q = nodes[0].inputs[0];
+  const queryAdd = graph.nodes.find((n) => n.outputs.includes(q));
+  const queryProduct = queryAdd?.inputs.find((i) => !graph.initializers.has(i));
+  const query = linearAt(graph, uses, outputs, graph.nodes.find((n) => queryProduct !== undefined && n.outputs.includes(queryProduct)));
+  if (query && query[1] === queryAdd && !outputs.has(q) && uses.get(q)?.length === 1) nodes.unshift(...query);
+  return sameRows(graph, nodes) ? { nodes, output: nodes.at(-1)!.outputs[0] } : chain;
+}
+
+/** Every step runs on the same rows: their outputs differ at most in the last axis. */
+function sameRows(graph: Graph, nodes: Node[]): boolean {
+  const rows = (n: Node) => shapeOf(graph, n.outputs[0])?.slice(0, -1).join();
+  return nodes.every((n) => rows(n) !== undefined && rows(n) === rows(nodes[0]));
 }
 
 export function streamAttention(graph: Graph): Graph {
@@ -141,12 +202,14 @@ export function streamAttention(graph: Graph): Graph {
   };
   for (const node of graph.nodes) {
     if (node.opType !== 'MatMul' || node.domain !== '' || removed.has(node)) continue;
-    const chain = matchChain(graph, uses, outputs, node);
-    if (!chain || chain.nodes.some((n) => removed.has(n))) continue;
+    const attention = matchChain(graph, uses, outputs, node);
+    if (!attention || attention.nodes.some((n) => removed.has(n))) continue;
+    const chain = widenToLayer(graph, uses, outputs, attention);
+    if (chain.nodes.some((n) => removed.has(n))) continue;
     const transposeOfK = transposedOperand(graph, uses, outputs, node);
     if (transposeOfK) {
       // int8: Q · Kᵀ reads K through strides, so the transposed copy of K is never made.
-      chain.nodes[0] = { ...node, opType: MATMUL_TRANSPOSED_B_OP, domain: FUSED_DOMAIN, inputs: [node.inputs[0], transposeOfK.inputs[0]] };
+      chain.nodes[chain.nodes.indexOf(node)] = { ...node, opType: MATMUL_TRANSPOSED_B_OP, domain: FUSED_DOMAIN, inputs: [node.inputs[0], transposeOfK.inputs[0]] };
       removed.add(transposeOfK);
       removed.add(node);
     }
@@ -154,8 +217,11 @@ export function streamAttention(graph: Graph): Graph {
   }
   for (const node of graph.nodes) {
     if (node.opType !== 'MatMul' || node.domain !== '' || removed.has(node)) continue;
-    const chain = matchLinearRows(graph, uses, outputs, node);
-    if (chain && !chain.nodes.some((n) => removed.has(n))) fuse(node.name, chain);
+    const linear = matchLinearRows(graph, uses, outputs, node);
+    if (!linear) continue;
+    const nodes = widenAfter(graph, uses, outputs, linear, false);
+    const chain = sameRows(graph, nodes) ? { nodes, output: nodes.at(-1)!.outputs[0] } : linear;
+    if (!chain.nodes.some((n) => removed.has(n))) fuse(node.name, chain);
   }
   if (replaced.size === 0) return graph;
   const nodes = graph.nodes.flatMap((n) => (replaced.has(n) ? [replaced.get(n)!] : removed.has(n) ? [] : [n]));
