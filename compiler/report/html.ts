@@ -111,6 +111,7 @@ ${regionBarsSvg(r)}
 <table><tr><th>bytes</th><th>estimated</th><th>measured (ELF${r.measured?.stack_peak_bytes !== null && r.measured ? ', run' : ''})</th></tr>
 ${footprintRows(r).map((f) => row([f.what, f.estimated, f.measured])).join('\n')}
 ${row(['stack: deepest call path / painted peak', m.stack_bytes, r.measured?.stack_peak_bytes ?? null])}
+${row(['in use: flash + peak RAM (stack as deep as it goes)', r.estimate.in_use_bytes, r.measured?.in_use_bytes ?? null])}
 ${row(['instructions per inference', null, r.measured?.instructions_per_inference ?? null])}
 </table>
 <h2>Arena</h2>

@@ -66,6 +66,8 @@ export interface Measured extends Footprint {
   /** After `run`: the painted stack's deepest point and the instruction count (QEMU -icount). */
   stack_peak_bytes: number | null;
   instructions_per_inference: number | null;
+  /** See Report['estimate']: null until a run painted the stack. */
+  in_use_bytes: number | null;
 }
 
 interface BudgetRow {
@@ -96,7 +98,12 @@ export interface Report {
     stack_bytes: number;
     stack_reserved_bytes: number;
   };
-  estimate: Footprint & { weights_section_bytes: number; basis: string };
+  /**
+   * in_use_bytes: the model's footprint as a device carries it — the flash the linker fills plus
+   * the RAM at its fullest, which counts the stack as deep as it goes (the estimate's deepest call
+   * path; the painted peak once a run measured it, null before) instead of all the board reserves.
+   */
+  estimate: Footprint & { weights_section_bytes: number; basis: string; in_use_bytes: number };
   measured: Measured | null;
   budget: { regions: BudgetRow[]; fits: boolean; basis: 'measured' | 'estimated' };
 }
@@ -138,6 +145,9 @@ const io = (t: ManifestIo, ioOutside: boolean): ReportIo => ({
 const sectionBytes = (f: Omit<Footprint, 'alignment_bytes' | 'flash_bytes' | 'ram_bytes'>) =>
   f.code_bytes + f.weights_bytes + f.data_image_bytes + f.data_bytes + f.arena_bytes + f.arena_guard_bytes + f.stack_bytes;
 
+/** Flash and RAM as the linker counts them, with the stack as deep as it goes instead of as reserved. */
+const inUse = (flash: number, ram: number, reservedStack: number, stackDepth: number) => flash + ram - reservedStack + stackDepth;
+
 function estimateOf(m: Manifest): Report['estimate'] {
   const e = m.budget.estimate;
   const total = (kind: 'flash' | 'ram') => m.budget.regions.filter((r) => r.kind === kind).reduce((sum, r) => sum + r.used, 0);
@@ -149,6 +159,7 @@ function estimateOf(m: Manifest): Report['estimate'] {
   return {
     ...parts, alignment_bytes: flash + ram - sectionBytes(parts), flash_bytes: flash, ram_bytes: ram,
     weights_section_bytes: m.weightsSectionBytes, basis: e.basis,
+    in_use_bytes: inUse(flash, ram, parts.stack_bytes, m.budget.estimate.stackBytes),
   };
 }
 
@@ -167,6 +178,7 @@ function measuredOf(m: Manifest, build: BuildResult, run: RunRecord | undefined)
     regions: build.regions,
     stack_peak_bytes: run?.stack_peak_bytes ?? null,
     instructions_per_inference: run?.instructions_per_inference ?? null,
+    in_use_bytes: run ? inUse(build.flashBytes, build.ramBytes, f.stack, run.stack_peak_bytes) : null,
   };
 }
 
@@ -250,6 +262,7 @@ export function formatReport(r: Report): string {
     `${'footprint (bytes)'.padEnd(28)}${'estimated'.padStart(12)}${'measured'.padStart(12)}`,
     ...footprintRows(r).map((row) => `${row.what.padEnd(28)}${n(row.estimated).padStart(12)}${orDash(row.measured).padStart(12)}`),
     `${'stack: deepest call path'.padEnd(28)}${n(m.stack_bytes).padStart(12)}${orDash(r.measured?.stack_peak_bytes).padStart(12)}  (painted peak; ${n(m.stack_reserved_bytes)} reserved)`,
+    `${'in use: flash + peak RAM'.padEnd(28)}${n(r.estimate.in_use_bytes).padStart(12)}${orDash(r.measured?.in_use_bytes).padStart(12)}  (RAM with the stack as deep as it goes)`,
     ...(r.measured?.instructions_per_inference ? [`instructions per inference ${n(r.measured.instructions_per_inference)} (${(r.measured.instructions_per_inference / Math.max(1, r.macs)).toFixed(2)} per MAC)`] : []),
     '',
     `budget (${r.budget.basis}):`,

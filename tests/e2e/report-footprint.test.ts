@@ -120,6 +120,11 @@ describe('report.json against the ELF', () => {
         // blanket figure: within a quarter of it.
         expect(report.memory.stack_bytes).toBeGreaterThanOrEqual(measured.stack_peak_bytes);
         expect(report.memory.stack_bytes).toBeLessThanOrEqual(measured.stack_peak_bytes * 1.25);
+        // In use: what the regions hold, with the reserved .stack section (objdump's size) counted
+        // only as deep as the run painted it.
+        const regionsUsed = measured.regions.reduce((sum: number, r: { used: number }) => sum + r.used, 0);
+        expect(size('.stack')).toBe(report.memory.stack_reserved_bytes);
+        expect(measured.in_use_bytes).toBe(regionsUsed - size('.stack') + run.stackPeakBytes);
 
         // The budget's verdict now rests on the ELF.
         expect(report.budget.basis).toBe('measured');
