@@ -127,7 +127,7 @@ export function makeProgram(): Command {
     .option('--planner <name>', `arena placement: ${Object.keys(PLACEMENT_STRATEGIES).join(', ')} (default: the smallest of all)`)
     .option('--schedule <mode>', 'op order: min-peak (the order with the smallest peak memory) or as-is (the file\'s)', 'min-peak')
     .option('--io <where>', 'inputs and outputs in the arena (arena) or in buffers of the caller\'s own (outside)', 'arena')
-    .option('--no-stream-attention', 'compute attention\'s score matrix whole instead of one query row at a time')
+    .option('--no-stream-attention', 'compute attention\'s score matrix whole instead of one query row at a time, and keep the Transposes around a Conv1d on a sequence')
     .option('--shape <input=dims>', 'bind an input with symbolic dimensions, e.g. input=1x3x32x32', collect, [])
     .option('--name <prefix>', 'C symbol prefix, so several models link into one firmware', 'model')
     .option('--freeze <input=file>', 'fix an input at compile time (.npy or .pb); it becomes a constant', collect, [])

@@ -12,6 +12,7 @@ import { readUserFile } from './read-user-file.js';
 import { findOp } from './ops/registry.js';
 import { runPasses } from './passes/index.js';
 import { streamAttention } from './passes/stream-attention.js';
+import { channelsLastConv } from './passes/channels-last-conv.js';
 import { copyViewOutputs } from './passes/copy-view-outputs.js';
 import { planMemory, type MemoryPlan } from './plan/index.js';
 import { checkCompileBudget, type Budget } from './boards/budget.js';
@@ -46,7 +47,10 @@ export interface CompileOptions {
   planner?: string;
   /** The op order: the file's, or the one with the smallest peak (default). */
   schedule?: ScheduleMode;
-  /** Run attention one query row at a time (default true): the score matrix never exists whole. */
+  /**
+   * Run attention one query row at a time (default true): the score matrix never exists whole.
+   * The same switch lets a depthwise Conv1d between two Transposes run channels-last.
+   */
   streamAttention?: boolean;
   /** Where the inputs and outputs live: in the arena (default), or in the caller's own buffers. */
   io?: 'arena' | 'outside';
@@ -246,6 +250,7 @@ export function compileInMemory(options: Omit<CompileOptions, 'outDir'>): Compil
     ({ graph, info: quantization } = quantize(graph, file, options.int8));
   }
   if (options.streamAttention !== false) graph = streamAttention(graph); // after int8: calibration saw whole score matrices
+  if (options.streamAttention !== false) graph = channelsLastConv(graph); // after int8, like streamAttention: the same switch
   const ioOutside = options.io === 'outside';
   if (ioOutside) graph = copyViewOutputs(graph);
   const schedule = scheduleForMemory(graph, { mode: options.schedule ?? 'min-peak' });

@@ -2,6 +2,7 @@
 import { clampFamily, families as activationFamilies } from './activation.js';
 import { batchNormFamily } from './batchnorm.js';
 import { convFamily } from './conv.js';
+import { channelsLastConvFamily } from './channels-last-conv.js';
 import { constantFamily } from './constant.js';
 import { copyConstantFamily } from './copy.js';
 import { binaryFamily, families as elementwiseFamilies } from './elementwise.js';
@@ -47,6 +48,7 @@ const FAMILIES: OpFamily[] = [
   ...qlinearFamilies,
   lookupFamily,
   streamedRowsFamily,
+  channelsLastConvFamily,
 ];
 
 export const DEFAULT_OPSETS: [number, number] = [1, 17];

@@ -32,6 +32,20 @@ typedef struct {
 void o2m_conv2d_f32(const o2m_conv2d_f32_params *p, const float *input,
                     const float *weights, const float *bias, float *output);
 
+/* Depthwise 1-D convolution on a channels-last sequence [batch][length][channels], weights
+ * [channels][kernel]: o2m_conv2d_f32's sums in its order, without the transposes around it.
+ * Time runs backwards, so when stride = 1 and pad_before >= (kernel - 1) * dilation the output
+ * may be the input's own buffer. */
+typedef struct {
+  int32_t batch, in_length, out_length, channels;
+  int32_t kernel, stride, pad_before, dilation;
+  float act_min, act_max;
+} o2m_conv1d_channels_last_f32_params;
+
+/* bias may be NULL. */
+void o2m_conv1d_channels_last_f32(const o2m_conv1d_channels_last_f32_params *p, const float *input,
+                                  const float *weights, const float *bias, float *output);
+
 /* Max and average pooling over the two innermost axes of an NCHW tensor. */
 typedef struct {
   int32_t batch_channels; /* N * C */

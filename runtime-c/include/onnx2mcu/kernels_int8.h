@@ -49,6 +49,24 @@ void o2m_conv2d_i8(const o2m_conv2d_i8_params *p, const int8_t *input, const int
                    const int32_t *bias, const int32_t *multipliers, const int32_t *shifts,
                    int8_t *output);
 
+/* ---- depthwise 1-D Conv on a channels-last sequence [batch][length][channels] --------------
+ * Output step t, channel c: o2m_conv2d_i8's sum over taps k of
+ * input[t * stride - pad_before + k * dilation][c] with weights[c][k]; the same bias,
+ * requantisation and clamp. Time runs backwards, so when stride = 1 and
+ * pad_before >= (kernel - 1) * dilation the output may be the input's own buffer. */
+typedef struct {
+  int32_t batch, in_length, out_length, channels;
+  int32_t kernel, stride, pad_before, dilation;
+  int32_t input_offset, output_offset;
+  int32_t act_min, act_max;
+} o2m_conv1d_channels_last_i8_params;
+
+/* bias may be NULL. */
+void o2m_conv1d_channels_last_i8(const o2m_conv1d_channels_last_i8_params *p, const int8_t *input,
+                                 const int8_t *weights, const int32_t *bias,
+                                 const int32_t *multipliers, const int32_t *shifts,
+                                 int8_t *output);
+
 /* ---- MatMul, Gemm and fully connected layers -------------------------------------------------
  * Y[batch][M][N] = requantize(bias[n] + sum_k (A[m][k] + a_offset) * (B[k][n] + b_offset)).
  * A[m][k] is at a[m * a_stride_m + k * a_stride_k] and B[k][n] at b[k * b_stride_k + n * b_stride_n],
