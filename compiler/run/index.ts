@@ -1,7 +1,7 @@
 // Run: the firmware under QEMU (or the host executable) on one set of inputs. Inputs and
 // outputs cross as raw little-endian files in a private working folder, through semihosting.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { readManifest, type Manifest } from '../compile.js';
 import { CompileError, DTYPE_BYTES, elementCount, formatShape, type ConstTensor } from '../ir/graph.js';
@@ -47,18 +47,30 @@ function inputBytes(info: Manifest['inputs'][number], tensor: ConstTensor): Uint
   return tensorToBytes(tensor);
 }
 
+/**
+ * Runs a command in `cwd` with its stdout in a file there. QEMU's console is non-blocking: what
+ * the firmware prints through semihosting while a pipe's reader lags behind is dropped (a
+ * profile's layer lines stopped after about 2 KB), and a file never refuses a write.
+ * `onStdout` sees the file's content as it grows.
+ */
 function execute(command: string[], cwd: string, timeoutSeconds: number, onStdout?: (stdout: string) => void) {
   return new Promise<{ code: number; timedOut: boolean; stdout: string; stderr: string }>((done, fail) => {
-    const child = spawn(command[0], command.slice(1), { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
+    const stdoutFile = join(cwd, 'stdout.txt');
+    const fd = openSync(stdoutFile, 'w');
+    const child = spawn(command[0], command.slice(1), { cwd, stdio: ['ignore', fd, 'pipe'] });
+    closeSync(fd);
+    const stdoutSoFar = () => readFileSync(stdoutFile, 'utf8');
     let stderr = '';
     let timedOut = false;
-    child.stdout.on('data', (d) => { stdout += d; onStdout?.(stdout); });
-    child.stderr.on('data', (d) => { stderr += d; });
+    child.stderr?.on('data', (d) => { stderr += d; });
+    const poll = onStdout ? setInterval(() => onStdout(stdoutSoFar()), 200) : undefined;
     const timer = setTimeout(() => { timedOut = true; child.kill('SIGKILL'); }, timeoutSeconds * 1000);
-    child.on('error', (e) => { clearTimeout(timer); fail(e); });
+    const stop = () => { clearTimeout(timer); clearInterval(poll); };
+    child.on('error', (e) => { stop(); fail(e); });
     child.on('close', (code, signal) => {
-      clearTimeout(timer);
+      stop();
+      const stdout = stdoutSoFar();
+      onStdout?.(stdout);
       // A process killed by a signal reports it the way a shell would (128 + number).
       const status = timedOut ? EXIT_TIMEOUT : code ?? (signal === 'SIGABRT' ? 134 : 128);
       done({ code: status, timedOut, stdout, stderr });

@@ -12,7 +12,8 @@ import { readManifest, type Manifest } from '../../compiler/compile.js';
 import type { ConstTensor } from '../../compiler/ir/graph.js';
 import { runBatch, type BatchResult } from '../../compiler/run/index.js';
 import { loadDataset } from '../../compiler/tensor-files/dataset.js';
-import { readTensorFile } from '../../compiler/tensor-files/index.js';
+import { readTensorFile, writeTensorFile } from '../../compiler/tensor-files/index.js';
+import type { ProfileRecord } from '../../compiler/run/records.js';
 import { cliOk } from '../helpers/cli.js';
 import { scratchDir } from '../helpers/pipeline.js';
 
@@ -149,5 +150,24 @@ describe('EmbBERT small, int8, under QEMU on mps2-an386', () => {
     // The run painted less stack than the board reserves.
     expect(qemu.stackPeakBytes).toBeGreaterThan(0);
     expect(qemu.stackPeakBytes).toBeLessThanOrEqual(report.memory.stack_reserved_bytes);
+  });
+
+  // The profiled firmware prints one line per layer, 77 here (over 3 KB): QEMU once dropped what
+  // passed a couple of kilobytes when its console was a pipe, and the profile failed.
+  it('profiles every layer under QEMU: the streamed blocks counted once, adding up to the unprofiled run', () => {
+    const input = join(dir, 'email-0.npy');
+    writeTensorFile(input, samples[0].get('input_ids')!);
+    const printed = JSON.parse(cliOk(['run', dir, '--input', `input_ids=${input}`, '--profile', '--json']));
+    const record = JSON.parse(readFileSync(join(dir, 'profile.json'), 'utf8')) as ProfileRecord;
+    expect(record.layers.map((l) => l.node)).toEqual(manifest.layers.map((l) => l.node));
+    const blocks = record.layers.filter((l) => l.in_block_of === undefined);
+    const sum = blocks.reduce((total, l) => total + l.instructions, 0);
+    expect(printed.unprofiledInstructions).toBe(qemu.instructions[0]);
+    // Each hook's measured cost is taken off its block; what remains is a few instructions each.
+    expect(Math.abs(sum - printed.unprofiledInstructions)).toBeLessThan(50 * blocks.length);
+    // The attention of each layer runs as one block whose steps are counted on its first step.
+    const streamed = record.layers.filter((l) => l.in_block_of !== undefined);
+    expect(streamed.length).toBeGreaterThan(0);
+    for (const l of streamed) expect(record.layers[l.in_block_of!].in_block_of).toBeUndefined();
   });
 });
