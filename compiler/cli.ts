@@ -21,6 +21,14 @@ import { REPORT_FILES, writeReportFiles } from './report/write.js';
 import { formatValidation, validateModel } from './validate/index.js';
 import { readTensorFile, writeTensorFile } from './tensor-files/index.js';
 
+
+/** A number option's value, refused with the flag's name when it is not a number ≥ 0. */
+function nonNegative(flag: string, text: string): number {
+  const value = Number(text);
+  if (!(value >= 0) || text.trim() === '') throw new CompileError(`--${flag} ${text}: expected a non-negative number`);
+  return value;
+}
+
 const EXIT_INTERNAL = 70;
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -252,14 +260,9 @@ export function makeProgram(): Command {
     .action(async (dir: string, o, command: Command) => {
       // Loaded here so the command stays one block in this file.
       const tests = await import('./run/test-cases.js');
-      const number = (flag: string, text: string) => {
-        const value = Number(text);
-        if (!(value >= 0) || text.trim() === '') throw new CompileError(`--${flag} ${text}: expected a non-negative number`);
-        return value;
-      };
-      const rtol = number('rtol', o.rtol);
-      const atol = number('atol', o.atol);
-      const timeoutSeconds = number('timeout', o.timeout);
+      const rtol = nonNegative('rtol', o.rtol);
+      const atol = nonNegative('atol', o.atol);
+      const timeoutSeconds = nonNegative('timeout', o.timeout);
       const given = (flag: string) => command.getOptionValueSource(flag) === 'cli';
       if (o.exact && (given('rtol') || given('atol'))) throw new CompileError('give --exact or --rtol/--atol, not both');
       const report = await tests.testModel(dir, o.cases, { host: o.host, tolerance: { rtol, atol, exact: Boolean(o.exact) }, timeoutSeconds });
@@ -285,6 +288,7 @@ export function makeProgram(): Command {
     .option('--per-layer', 'compare every intermediate tensor and name the first layer whose error grows past --threshold')
     .option('--threshold <l2>', 'per-layer L2 relative error to flag', '0.1')
     .option('--limit <n>', 'use at most n samples')
+    .option('--timeout <seconds>', 'give up when no sample has finished for this long (exit 124)', '300')
     .option('--json', 'print a machine-readable summary')
     .action(async (model: string, dir: string, o) => {
       if (o.host && o.board) throw new CompileError('give --host or --board, not both');
@@ -299,7 +303,7 @@ export function makeProgram(): Command {
       const bar = process.stderr.isTTY && !o.json ? progressBar('validate') : undefined;
       const result = await validateModel({
         modelPath: model, dir, data: o.data, labels: o.labels, host: !o.board, perLayer: o.perLayer,
-        threshold, limit, onProgress: bar,
+        threshold, limit, stallSeconds: nonNegative('timeout', o.timeout), onProgress: bar,
       });
       if (bar) process.stderr.write('\n');
       print(o.json, result, formatValidation(result));

@@ -47,13 +47,21 @@ function inputBytes(info: Manifest['inputs'][number], tensor: ConstTensor): Uint
   return tensorToBytes(tensor);
 }
 
+interface ExecuteOptions {
+  /** Kill the process after this long (exit 124); no limit when not finite. */
+  timeoutSeconds: number;
+  /** Also kill it once it has printed nothing for this long: a long batch that still progresses runs on. */
+  stallSeconds?: number;
+  /** Sees stdout as it grows. */
+  onStdout?: (stdout: string) => void;
+}
+
 /**
  * Runs a command in `cwd` with its stdout in a file there. QEMU's console is non-blocking: what
  * the firmware prints through semihosting while a pipe's reader lags behind is dropped (a
  * profile's layer lines stopped after about 2 KB), and a file never refuses a write.
- * `onStdout` sees the file's content as it grows.
  */
-function execute(command: string[], cwd: string, timeoutSeconds: number, onStdout?: (stdout: string) => void) {
+function execute(command: string[], cwd: string, { timeoutSeconds, stallSeconds, onStdout }: ExecuteOptions) {
   return new Promise<{ code: number; timedOut: boolean; stdout: string; stderr: string }>((done, fail) => {
     const stdoutFile = join(cwd, 'stdout.txt');
     const fd = openSync(stdoutFile, 'w');
@@ -62,9 +70,17 @@ function execute(command: string[], cwd: string, timeoutSeconds: number, onStdou
     const stdoutSoFar = () => readFileSync(stdoutFile, 'utf8');
     let stderr = '';
     let timedOut = false;
+    const kill = () => { timedOut = true; child.kill('SIGKILL'); };
     child.stderr?.on('data', (d) => { stderr += d; });
-    const poll = onStdout ? setInterval(() => onStdout(stdoutSoFar()), 200) : undefined;
-    const timer = setTimeout(() => { timedOut = true; child.kill('SIGKILL'); }, timeoutSeconds * 1000);
+    let printed = 0;
+    let lastPrinted = Date.now();
+    const poll = onStdout || stallSeconds ? setInterval(() => {
+      const stdout = stdoutSoFar();
+      if (stdout.length > printed) [printed, lastPrinted] = [stdout.length, Date.now()];
+      else if (stallSeconds && Date.now() - lastPrinted > stallSeconds * 1000) kill();
+      onStdout?.(stdout);
+    }, 200) : undefined;
+    const timer = Number.isFinite(timeoutSeconds) ? setTimeout(kill, timeoutSeconds * 1000) : undefined;
     const stop = () => { clearTimeout(timer); clearInterval(poll); };
     child.on('error', (e) => { stop(); fail(e); });
     child.on('close', (code, signal) => {
@@ -142,7 +158,7 @@ export async function runModel(dir: string, options: RunOptions): Promise<RunRes
       if (tensor) writeFileSync(join(work, `expected_${i}.bin`), tensorToBytes(tensor));
     });
 
-    const run = await execute(command, work, options.timeoutSeconds ?? 300);
+    const run = await execute(command, work, { timeoutSeconds: options.timeoutSeconds ?? 300 });
     const line = [...run.stdout.matchAll(RESULT_LINE)][0];
     return {
       exitCode: run.code,
@@ -177,7 +193,14 @@ export interface BatchResult {
  */
 export async function runBatch(
   dir: string,
-  options: { host?: boolean; samples: Map<string, ConstTensor>[]; timeoutSeconds?: number; onProgress?: (done: number) => void },
+  options: {
+    host?: boolean; samples: Map<string, ConstTensor>[];
+    /** The whole batch's limit (600 s unless stallSeconds is given: then none). */
+    timeoutSeconds?: number;
+    /** Kill the run once no sample has finished for this long. */
+    stallSeconds?: number;
+    onProgress?: (done: number) => void;
+  },
 ): Promise<BatchResult> {
   const host = Boolean(options.host);
   const { manifest, command } = prepare(dir, host);
@@ -193,12 +216,15 @@ export async function runBatch(
     // Count result lines as whole lines arrive, scanning each part of the output once.
     let scanned = 0;
     let finished = 0;
-    const run = await execute(command, work, options.timeoutSeconds ?? 600, (stdout) => {
+    const onStdout = (stdout: string) => {
       const end = stdout.lastIndexOf('\n') + 1;
       if (end <= scanned || !options.onProgress) return;
       finished += (stdout.slice(scanned, end).match(RESULT_LINE) ?? []).length;
       scanned = end;
       options.onProgress(finished);
+    };
+    const run = await execute(command, work, {
+      timeoutSeconds: options.timeoutSeconds ?? (options.stallSeconds ? Infinity : 600), stallSeconds: options.stallSeconds, onStdout,
     });
     const lines = [...run.stdout.matchAll(RESULT_LINE)];
     const layers = options.samples.map((_, k) => {

@@ -27,6 +27,11 @@ export interface ValidateOptions {
   threshold?: number;
   /** At most this many samples (all by default). */
   limit?: number;
+  /**
+   * Give up once no sample has finished for this long (300 s by default). A data set under QEMU
+   * may take an hour (EmbBERT: 1.5 s an e-mail), so the whole run has no limit of its own.
+   */
+  stallSeconds?: number;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -112,7 +117,7 @@ export async function validateModel(options: ValidateOptions): Promise<ValidateR
   }
   try {
     const batch = await runBatch(runDir, {
-      host: options.host || options.perLayer, samples,
+      host: options.host || options.perLayer, samples, stallSeconds: options.stallSeconds ?? 300,
       onProgress: (done) => options.onProgress?.(done, samples.length),
     });
     if (batch.exitCode !== 0 || batch.outputs.some((o) => o.size !== manifest.outputs.length)) {

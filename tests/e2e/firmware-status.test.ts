@@ -5,7 +5,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ConstTensor } from '../../compiler/ir/graph.js';
-import { EXIT_TIMEOUT, runModel } from '../../compiler/run/index.js';
+import { EXIT_TIMEOUT, runBatch, runModel } from '../../compiler/run/index.js';
 import { buildModel as buildOnnx } from '../helpers/onnx-builder.js';
 import { runOrt } from '../helpers/ort.js';
 import { compileAndBuild, runBuilt } from '../helpers/pipeline.js';
@@ -47,7 +47,7 @@ describe('firmware exit status under QEMU (mps2-an386)', () => {
     expect(run.stdout + run.stderr).toMatch(/17/);
   });
 
-  it('kills a firmware that hangs and reports exit 124', async () => {
+  it('kills a firmware that hangs and reports exit 124, in one run and in a batch', async () => {
     // The same build with a harness that never returns.
     const hung = compileAndBuild(model, { label: 'hung' }).dir;
     writeFileSync(join(hung, 'main.c'), 'int main(void) { for (;;) { } }\n');
@@ -57,6 +57,12 @@ describe('firmware exit status under QEMU (mps2-an386)', () => {
     expect(run.exitCode).toBe(EXIT_TIMEOUT);
     expect(run.timedOut).toBe(true);
     expect(Date.now() - started).toBeLessThan(30_000);
+    // A batch (validate's) has no overall limit, only a watchdog on finished samples.
+    const batchStarted = Date.now();
+    const batch = await runBatch(hung, { samples: [new Map([['x', x]])], stallSeconds: 3 });
+    expect(batch.exitCode).toBe(EXIT_TIMEOUT);
+    expect(batch.timedOut).toBe(true);
+    expect(Date.now() - batchStarted).toBeLessThan(30_000);
   });
 
   it('reports a fault with status 120 or more', async () => {
