@@ -73,6 +73,10 @@ export function lowerInt8Product(ctx: LowerContext, p: Int8Product): KernelCall 
   const output = perTensor(outputQ);
   const perChannel = b.scales.length > 1;
   const multipliers = b.scales.map((s) => p.alpha * a.scale * s / output.scale);
+  const aOffset = -a.zeroPoint;
+  const bOffset = perChannel ? 0 : -b.zeroPoints[0];
+  // A constant B is one matrix (int8 refuses constants with batch axes) that every batch reads.
+  const weights = ctx.constants[1] && p.bBatchStrides.every((s) => s === 0) ? constantWeightsLaidOut(ctx, p, aOffset, bOffset) : undefined;
   return {
     node: ctx.node.name,
     opType: ctx.node.opType,
@@ -85,15 +89,51 @@ export function lowerInt8Product(ctx: LowerContext, p: Int8Product): KernelCall 
       a_batch_strides: { ints: padDims(p.aBatchStrides) },
       b_batch_strides: { ints: padDims(p.bBatchStrides) },
       a_stride_m: { int: p.aStrides[0] }, a_stride_k: { int: p.aStrides[1] },
-      b_stride_k: { int: p.bStrides[0] }, b_stride_n: { int: p.bStrides[1] },
-      a_offset: { int: -a.zeroPoint }, b_offset: { int: perChannel ? 0 : -b.zeroPoints[0] },
+      b_stride_k: { int: weights ? 1 : p.bStrides[0] }, b_stride_n: { int: weights ? p.K : p.bStrides[1] },
+      a_offset: { int: weights?.bias ? 0 : aOffset }, b_offset: { int: bOffset },
       output_offset: { int: output.zeroPoint },
       per_channel: { int: perChannel ? 1 : 0 },
       ...int8ActivationClamp(ctx, outputQ),
     },
-    args: [inputArg(ctx, 0), inputArg(ctx, 1), p.bias, ...requantizationArgs(ctx, multipliers), outputArg(ctx)],
+    args: [
+      inputArg(ctx, 0), weights?.b ?? inputArg(ctx, 1), weights?.bias ?? p.bias,
+      ...requantizationArgs(ctx, multipliers), outputArg(ctx),
+    ],
     macs: p.batch.reduce((x, y) => x * y, 1) * p.M * p.N * p.K,
   };
+}
+
+/**
+ * A constant B as the fast kernels read it (runtime-c/kernels/matmul_i8.c): each column's K
+ * weights contiguous ([N][K]), and, when the layer has a bias to carry it, A's offset folded in,
+ *   bias'[n] = bias[n] + aOffset · sum_k (B[k][n] + bOffset),
+ * so the kernel runs with a_offset 0. Without a bias the kernel adds the offset itself: a new
+ * bias array would cost N × 4 bytes of flash (7 KB over EmbBERT's fourteen bias-less Linears). The sum is the same int32 as the definition's (int32
+ * arithmetic is exact modulo 2^32), so every variant's bits stay the portable kernel's; the
+ * portable kernel reads B through strides either way, so the layout costs it nothing.
+ */
+function constantWeightsLaidOut(ctx: LowerContext, p: Int8Product, aOffset: number, bOffset: number): { b: KernelArg; bias?: KernelArg } {
+  const weights = ctx.constants[1]!;
+  if (weights.dtype !== 'int8') throw new Error(`internal: int8 node '${ctx.node.name}' has ${weights.dtype} weights`);
+  const data = weights.data as Int8Array;
+  const { N, K } = p;
+  const [strideK, strideN] = p.bStrides;
+  const columns = new Int8Array(N * K);
+  for (let n = 0; n < N; n++) {
+    for (let k = 0; k < K; k++) columns[n * K + k] = data[k * strideK + n * strideN];
+  }
+  // Named by what it holds, so readers of one weight share it, and a reader of its transpose does not.
+  const b: KernelArg = { kind: 'derived', tensor: { name: `${weights.name}::columns_${strideK}_${strideN}`, dtype: 'int8', shape: [N, K], data: columns } };
+  if (aOffset === 0 || p.bias.kind === 'null') return { b };
+  const given = ctx.constants[2];
+  if (given?.dtype !== 'int32') throw new Error(`internal: int8 node '${ctx.node.name}' has no constant int32 bias`);
+  const bias = new Int32Array(N);
+  for (let n = 0; n < N; n++) {
+    let sum = 0;
+    for (let k = 0; k < K; k++) sum += columns[n * K + k] + bOffset;
+    bias[n] = ((given.data as Int32Array)[n] + Math.imul(aOffset, sum)) | 0;
+  }
+  return { b, bias: { kind: 'derived', tensor: { name: `${ctx.node.name}::bias_with_input_offset`, dtype: 'int32', shape: [N], data: bias } } };
 }
 
 export const matmulFamily: OpFamily = {

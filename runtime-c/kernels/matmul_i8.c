@@ -1,10 +1,232 @@
 /* onnx2mcu runtime: int8 MatMul with broadcast batches and operands read through strides (Gemm,
- * fully connected layers, attention's Q·Kᵀ and weights·V), the definition of the int8 result. */
+ * fully connected layers, attention's Q·Kᵀ and weights·V), the definition of the int8 result.
+ *
+ * On cores with the DSP extension (O2M_KERNELS_DSP, onnx2mcu/arch.h), a batch whose A rows are
+ * contiguous runs on SMLAD, two multiply-accumulates per instruction: with B's columns contiguous
+ * too (weights, which the compiler stores [N][K] for this; attention's Kᵀ) three columns per pass
+ * share each A word; with B's rows contiguous (attention's V) four columns of two rows per pass.
+ * A read through a stride along K takes the portable loops. */
 #include <stddef.h>
 
+#include "onnx2mcu/arch.h"
 #include "onnx2mcu/kernels_int8.h"
 
 #include "requantize_i8.h"
+
+#if O2M_KERNELS_DSP
+#include <arm_acle.h>
+#endif
+
+/* One batch's M×N block by the definition, through strides; returns where the next block goes. */
+static int8_t *block_portable(const o2m_matmul_i8_params *p, const int8_t *a, const int8_t *b,
+                              const int32_t *bias, const int32_t *multipliers,
+                              const int32_t *shifts, int8_t *y) {
+  for (int32_t m = 0; m < p->M; ++m) {
+    const int8_t *a_row = a + m * p->a_stride_m;
+    for (int32_t n = 0; n < p->N; ++n) {
+      const int8_t *b_column = b + n * p->b_stride_n;
+      int32_t acc = bias != NULL ? bias[n] : 0;
+      for (int32_t k = 0; k < p->K; ++k) {
+        acc += ((int32_t)a_row[k * p->a_stride_k] + p->a_offset) *
+               ((int32_t)b_column[k * p->b_stride_k] + p->b_offset);
+      }
+      const int32_t channel = p->per_channel ? n : 0;
+      *y++ = o2m_requantize_i8(acc, multipliers[channel], shifts[channel], p->output_offset,
+                               p->act_min, p->act_max);
+    }
+  }
+  return y;
+}
+
+#if O2M_KERNELS_DSP
+/* Bit-identical to the definition: every product is exact in int32, and
+ *   sum_k (a + ao)(b + bo) = sum_k (a + ao)·b + bo·sum_k (a + ao)
+ * holds in int32 arithmetic modulo 2^32 (SMLAD's sum wraps as the definition's does). Nothing
+ * overflows in practice anyway: |(a + ao)(b + bo)| <= 255·255, so below K = 33,000 (less the
+ * bias) no partial sum leaves int32. */
+
+static inline int32_t load_int8x4(const int8_t *p) {
+  int32_t word;
+  __builtin_memcpy(&word, p, sizeof word); /* one LDR: Armv7E-M loads unaligned words */
+  return word;
+}
+
+/* bytes 1 and 3 of a word, sign-extended to two int16 (bytes 0 and 2 are __sxtb16's own): asm
+ * because GCC does not fold a rotate into SXTB16's own ROR #8 and would spend an instruction */
+static inline int16x2_t sxtb16_odd(int32_t word) {
+  int16x2_t pair;
+  __asm__("sxtb16 %0, %1, ror #8" : "=r"(pair) : "r"(word));
+  return pair;
+}
+
+/* the K % 4 products past the last whole word, by the definition */
+static inline int32_t tail_products(const o2m_matmul_i8_params *p, const int8_t *a_row,
+                                    const int8_t *b_column, int32_t from) {
+  int32_t acc = 0;
+  for (int32_t k = from; k < p->K; ++k) {
+    acc += ((int32_t)a_row[k] + p->a_offset) * ((int32_t)b_column[k] + p->b_offset);
+  }
+  return acc;
+}
+
+/* sum_k (a + ao)·b over the first `whole` k of `columns` (1 to 3) columns `stride` apart, each A
+ * word loaded and widened once for all of them. At most three: with four, GCC 12 spills pointers
+ * and sums to the stack inside the loop (31 instructions per 16 MACs against 20 per 12). Always
+ * inlined with constant arguments, so each use is its own loop: the three-column one twice, with
+ * and without A's offset (the compiler folds that offset into the bias of constant weights,
+ * ops/matmul.ts, so SADD16 runs only when both operands are activations). */
+static inline __attribute__((always_inline)) void dot_columns(
+    const int8_t *a_row, const int8_t *b0, int32_t stride, int32_t whole, int16x2_t a_offsets,
+    int with_a_offset, int32_t columns, int32_t sums[3]) {
+  int32_t acc0 = 0, acc1 = 0, acc2 = 0;
+  const int8_t *b1 = b0 + stride, *b2 = b1 + stride;
+  for (int32_t words = whole >> 2; words > 0; --words) {
+    const int32_t a_word = load_int8x4(a_row);
+    a_row += 4;
+    int16x2_t a_even = __sxtb16(a_word);
+    int16x2_t a_odd = sxtb16_odd(a_word);
+    if (with_a_offset) {
+      a_even = __sadd16(a_even, a_offsets);
+      a_odd = __sadd16(a_odd, a_offsets);
+    }
+    int32_t b_word = load_int8x4(b0);
+    b0 += 4;
+    acc0 = __smlad(a_even, __sxtb16(b_word), acc0);
+    acc0 = __smlad(a_odd, sxtb16_odd(b_word), acc0);
+    if (columns > 1) {
+      b_word = load_int8x4(b1);
+      b1 += 4;
+      acc1 = __smlad(a_even, __sxtb16(b_word), acc1);
+      acc1 = __smlad(a_odd, sxtb16_odd(b_word), acc1);
+    }
+    if (columns > 2) {
+      b_word = load_int8x4(b2);
+      b2 += 4;
+      acc2 = __smlad(a_even, __sxtb16(b_word), acc2);
+      acc2 = __smlad(a_odd, sxtb16_odd(b_word), acc2);
+    }
+  }
+  sums[0] = acc0;
+  sums[1] = acc1;
+  sums[2] = acc2;
+}
+
+static int8_t *block_dsp(const o2m_matmul_i8_params *p, const int8_t *a, const int8_t *b,
+                         const int32_t *bias, const int32_t *multipliers, const int32_t *shifts,
+                         int8_t *y) {
+  const int32_t whole = p->K & ~3;
+  const int16x2_t a_offsets = (int16x2_t)((uint32_t)(uint16_t)p->a_offset * 0x00010001u);
+  for (int32_t m = 0; m < p->M; ++m) {
+    const int8_t *a_row = a + m * p->a_stride_m;
+    /* bo·sum_k (a + ao): B's offset as one term per row, so the column loops never add it */
+    int32_t row_term = 0;
+    if (p->b_offset != 0) {
+      int32_t a_sum = 0;
+      for (int32_t k = 0; k < whole; ++k) {
+        a_sum += (int32_t)a_row[k] + p->a_offset;
+      }
+      row_term = p->b_offset * a_sum;
+    }
+    for (int32_t n = 0; n < p->N;) {
+      const int8_t *b0 = b + n * p->b_stride_n;
+      const int32_t columns = p->N - n < 3 ? p->N - n : 3;
+      int32_t sums[3];
+      if (columns == 3 && p->a_offset == 0) {
+        dot_columns(a_row, b0, p->b_stride_n, whole, 0, 0, 3, sums);
+      } else if (columns == 3) {
+        dot_columns(a_row, b0, p->b_stride_n, whole, a_offsets, 1, 3, sums);
+      } else if (columns == 2) {
+        dot_columns(a_row, b0, p->b_stride_n, whole, a_offsets, 1, 2, sums);
+      } else {
+        dot_columns(a_row, b0, p->b_stride_n, whole, a_offsets, 1, 1, sums);
+      }
+      for (int32_t j = 0; j < columns; ++j, ++n) {
+        const int32_t acc = (bias != NULL ? bias[n] : 0) + sums[j] + row_term +
+                            tail_products(p, a_row, b0 + j * p->b_stride_n, whole);
+        const int32_t channel = p->per_channel ? n : 0;
+        *y++ = o2m_requantize_i8(acc, multipliers[channel], shifts[channel], p->output_offset,
+                                 p->act_min, p->act_max);
+      }
+    }
+  }
+  return y;
+}
+
+/* (x.low, y.low) and (x.high, y.high) from two int16 pairs: PKHBT and PKHTB, in asm as GCC 12
+ * builds them from three or four shifts and ORs */
+static inline int16x2_t low_halves(int16x2_t x, int16x2_t y) {
+  int16x2_t pair;
+  __asm__("pkhbt %0, %1, %2, lsl #16" : "=r"(pair) : "r"(x), "r"(y));
+  return pair;
+}
+static inline int16x2_t high_halves(int16x2_t x, int16x2_t y) {
+  int16x2_t pair;
+  __asm__("pkhtb %0, %2, %1, asr #16" : "=r"(pair) : "r"(x), "r"(y));
+  return pair;
+}
+
+/* B read by rows (b_stride_n = 1, as V in attention's weights · V): four adjacent columns of two
+ * consecutive rows k and k + 1 come as two words; SXTB16 and PKH turn them into each column's
+ * (B[k][n], B[k+1][n]) pair for SMLAD against (a[k] + ao, a[k+1] + ao). Columns past the last
+ * four and an odd last k take the definition. */
+static int8_t *block_dsp_b_rows(const o2m_matmul_i8_params *p, const int8_t *a, const int8_t *b,
+                                const int32_t *bias, const int32_t *multipliers,
+                                const int32_t *shifts, int8_t *y) {
+  const int32_t pairs = p->K >> 1;
+  const int32_t paired = pairs << 1;
+  const int32_t stride = p->b_stride_k;
+  for (int32_t m = 0; m < p->M; ++m) {
+    const int8_t *a_row = a + m * p->a_stride_m;
+    int32_t row_term = 0;
+    if (p->b_offset != 0) {
+      int32_t a_sum = 0;
+      for (int32_t k = 0; k < paired; ++k) {
+        a_sum += (int32_t)a_row[k] + p->a_offset;
+      }
+      row_term = p->b_offset * a_sum;
+    }
+    int32_t n = 0;
+    for (; n + 4 <= p->N; n += 4) {
+      int32_t acc0 = 0, acc1 = 0, acc2 = 0, acc3 = 0;
+      const int8_t *a_at = a_row;
+      const int8_t *b_at = b + n;
+      for (int32_t left = pairs; left > 0; --left) {
+        const int16x2_t a_pair = low_halves((int32_t)a_at[0] + p->a_offset, (int32_t)a_at[1] + p->a_offset);
+        a_at += 2;
+        const int32_t row0 = load_int8x4(b_at);
+        const int32_t row1 = load_int8x4(b_at + stride);
+        b_at += 2 * stride;
+        const int16x2_t even0 = __sxtb16(row0), even1 = __sxtb16(row1);
+        acc0 = __smlad(a_pair, low_halves(even0, even1), acc0);
+        acc2 = __smlad(a_pair, high_halves(even0, even1), acc2);
+        const int16x2_t odd0 = sxtb16_odd(row0), odd1 = sxtb16_odd(row1);
+        acc1 = __smlad(a_pair, low_halves(odd0, odd1), acc1);
+        acc3 = __smlad(a_pair, high_halves(odd0, odd1), acc3);
+      }
+      const int32_t sums[4] = {acc0, acc1, acc2, acc3};
+      for (int32_t j = 0; j < 4; ++j) {
+        int32_t acc = (bias != NULL ? bias[n + j] : 0) + sums[j] + row_term;
+        for (int32_t k = paired; k < p->K; ++k) {
+          acc += ((int32_t)a_row[k] + p->a_offset) * ((int32_t)b[k * stride + n + j] + p->b_offset);
+        }
+        const int32_t channel = p->per_channel ? n + j : 0;
+        *y++ = o2m_requantize_i8(acc, multipliers[channel], shifts[channel], p->output_offset,
+                                 p->act_min, p->act_max);
+      }
+    }
+    for (; n < p->N; ++n) {
+      int32_t acc = bias != NULL ? bias[n] : 0;
+      for (int32_t k = 0; k < p->K; ++k) {
+        acc += ((int32_t)a_row[k] + p->a_offset) * ((int32_t)b[k * stride + n] + p->b_offset);
+      }
+      const int32_t channel = p->per_channel ? n : 0;
+      *y++ = o2m_requantize_i8(acc, multipliers[channel], shifts[channel], p->output_offset,
+                               p->act_min, p->act_max);
+    }
+  }
+  return y;
+}
+#endif
 
 void o2m_matmul_i8(const o2m_matmul_i8_params *p, const int8_t *a, const int8_t *b,
                    const int32_t *bias, const int32_t *multipliers, const int32_t *shifts,
@@ -18,20 +240,17 @@ void o2m_matmul_i8(const o2m_matmul_i8_params *p, const int8_t *a, const int8_t 
   int32_t b_base = 0;
   int8_t *y = output;
   for (int32_t batch = 0; batch < batches; ++batch) {
-    for (int32_t m = 0; m < p->M; ++m) {
-      const int8_t *a_row = a + a_base + m * p->a_stride_m;
-      for (int32_t n = 0; n < p->N; ++n) {
-        const int8_t *b_column = b + b_base + n * p->b_stride_n;
-        int32_t acc = bias != NULL ? bias[n] : 0;
-        for (int32_t k = 0; k < p->K; ++k) {
-          acc += ((int32_t)a_row[k * p->a_stride_k] + p->a_offset) *
-                 ((int32_t)b_column[k * p->b_stride_k] + p->b_offset);
-        }
-        const int32_t channel = p->per_channel ? n : 0;
-        *y++ = o2m_requantize_i8(acc, multipliers[channel], shifts[channel], p->output_offset,
-                                 p->act_min, p->act_max);
-      }
+#if O2M_KERNELS_DSP
+    if (p->a_stride_k == 1 && p->b_stride_k == 1) {
+      y = block_dsp(p, a + a_base, b + b_base, bias, multipliers, shifts, y);
+    } else if (p->a_stride_k == 1 && p->b_stride_n == 1) {
+      y = block_dsp_b_rows(p, a + a_base, b + b_base, bias, multipliers, shifts, y);
+    } else {
+      y = block_portable(p, a + a_base, b + b_base, bias, multipliers, shifts, y);
     }
+#else
+    y = block_portable(p, a + a_base, b + b_base, bias, multipliers, shifts, y);
+#endif
     /* the odometer over the batch axes, innermost first */
     for (int32_t axis = p->batch_rank - 1; axis >= 0; --axis) {
       ++index[axis];
