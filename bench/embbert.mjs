@@ -21,7 +21,7 @@ const VARIANTS = {
 const argv = process.argv.slice(2);
 const qemuAt = argv.indexOf('--qemu-samples');
 const qemuSamples = qemuAt >= 0 ? Number(argv[qemuAt + 1]) : 24;
-const chosen = argv.filter((a, i) => !a.startsWith('--') && i !== qemuAt + 1);
+const chosen = argv.filter((a, i) => !a.startsWith('--') && (qemuAt < 0 || i !== qemuAt + 1));
 const names = chosen.length ? chosen : Object.keys(VARIANTS);
 for (const name of names) {
   if (!VARIANTS[name]) {

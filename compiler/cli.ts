@@ -73,6 +73,12 @@ export function outputFileName(name: string): string {
   return `${name.replace(/[/\\:*?"<>|]/g, '_')}.npy`;
 }
 
+/** The C defines `build`'s debug and baseline switches stand for (runtime-c/include/onnx2mcu/arch.h). */
+function buildCflags(o: { checkWrites?: boolean; portableKernels?: boolean }): string | undefined {
+  const flags = [...(o.checkWrites ? ['-DO2M_CHECK_WRITES'] : []), ...(o.portableKernels ? ['-DO2M_PORTABLE_KERNELS'] : [])];
+  return flags.length ? flags.join(' ') : undefined;
+}
+
 function print(json: boolean, value: unknown, text: string): void {
   process.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : `${text}\n`);
 }
@@ -181,9 +187,10 @@ export function makeProgram(): Command {
     .argument('<dir>', 'a folder written by compile')
     .option('--host', 'build for this machine with cc')
     .option('--check-writes', 'debug build: after every step, check that no kernel changed a buffer it must not write (exit 6)')
+    .option('--portable-kernels', 'only the portable C kernels, none of the DSP/Helium variants (the baseline they are measured and checked against)')
     .option('--json', 'print a machine-readable summary')
     .action((dir: string, o) => {
-      const result = buildModel(dir, { host: o.host, extraCflags: o.checkWrites ? '-DO2M_CHECK_WRITES' : undefined });
+      const result = buildModel(dir, { host: o.host, extraCflags: buildCflags(o) });
       if (!o.host) writeReportFiles(dir);
       const regions = result.regions.map((r) => `  ${r.name.padEnd(8)} ${r.kind.padEnd(5)} ${r.used.toLocaleString('en').padStart(10)} of ${r.length.toLocaleString('en')} bytes`);
       print(o.json, result, o.host

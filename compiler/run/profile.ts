@@ -55,7 +55,8 @@ function copyCompiledFolder(dir: string, into: string): void {
   cpSync(dir, into, { recursive: true, filter: (src) => !leftovers.test(relative(dir, src)) });
 }
 
-export async function profileModel(dir: string, options: RunOptions): Promise<Profile | FailedProfile> {
+/** `extraCflags` go into both private builds, e.g. -DO2M_PORTABLE_KERNELS to profile the baseline. */
+export async function profileModel(dir: string, options: RunOptions, extraCflags = ''): Promise<Profile | FailedProfile> {
   if (options.host) throw new CompileError('--profile needs the firmware under QEMU: the host build has no instruction counter', 2);
   const manifest = readManifest(dir);
   checkInputs(manifest, options.inputs);
@@ -65,10 +66,10 @@ export async function profileModel(dir: string, options: RunOptions): Promise<Pr
     const profiled = join(scratch, 'profiled');
     copyCompiledFolder(dir, plain);
     copyCompiledFolder(dir, profiled);
-    buildModel(plain);
+    buildModel(plain, { extraCflags: extraCflags || undefined });
     const unprofiled = await runModel(plain, options);
     if (unprofiled.exitCode !== 0) return { failed: unprofiled };
-    buildModel(profiled, { extraCflags: '-DO2M_PROFILE' });
+    buildModel(profiled, { extraCflags: `-DO2M_PROFILE ${extraCflags}`.trim() });
     const run = await runModel(profiled, options);
     if (run.exitCode !== 0) return { failed: run };
 
