@@ -4,12 +4,10 @@
 // committed held-back e-mails against the float model (ONNX Runtime) and the labels; the firmware's
 // outputs under QEMU against the host build's, bit for bit. Prints a table and writes
 // bench/embbert.json. Usage: node bench/embbert.mjs [full|small ...] [--qemu-samples N]
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { onnx2mcu, root } from './onnx2mcu-cli.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const example = join(root, 'examples', 'embbert');
 const { runBatch } = await import(join(root, 'dist', 'compiler', 'run', 'index.js'));
 const { readTensorFile, writeTensorFile } = await import(join(root, 'dist', 'compiler', 'tensor-files', 'index.js'));
@@ -30,15 +28,6 @@ for (const name of names) {
   }
 }
 
-function onnx2mcu(...args) {
-  const r = spawnSync(process.execPath, [join(root, 'bin', 'onnx2mcu.js'), ...args], { encoding: 'utf8', maxBuffer: 1 << 26 });
-  if (r.status !== 0) {
-    process.stderr.write(r.stdout + r.stderr);
-    console.error(`bench/embbert: onnx2mcu ${args.join(' ')} failed (exit ${r.status})`);
-    process.exit(r.status ?? 1);
-  }
-  return r.stdout;
-}
 
 /** The first `count` e-mails of the committed test set, as the model's inputs. */
 function emails(length, count) {

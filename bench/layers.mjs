@@ -11,11 +11,10 @@
 //        BENCH_MACHINES=mps2-an386,… picks machines (default all three).
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import onnxProto from 'onnx-proto';
+import { onnx2mcu, root } from './onnx2mcu-cli.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = (...p) => import(join(root, 'dist', 'compiler', ...p));
 const { buildModel } = await dist('build', 'index.js');
 const { profileModel } = await dist('run', 'profile.js');
@@ -82,15 +81,6 @@ function layersModel() {
 
 const layerNode = (i) => `layer${i}`;
 
-function onnx2mcu(...args) {
-  const r = spawnSync(process.execPath, [join(root, 'bin', 'onnx2mcu.js'), ...args], { encoding: 'utf8', maxBuffer: 1 << 26 });
-  if (r.status !== 0) {
-    process.stderr.write(r.stdout + r.stderr);
-    console.error(`bench/layers: onnx2mcu ${args.join(' ')} failed (exit ${r.status})`);
-    process.exit(r.status ?? 1);
-  }
-  return r.stdout;
-}
 
 const work = join(root, 'out', 'bench-layers');
 mkdirSync(work, { recursive: true });

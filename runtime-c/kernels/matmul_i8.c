@@ -111,6 +111,19 @@ static inline __attribute__((always_inline)) void dot_columns(
   sums[2] = acc2;
 }
 
+/* bo·sum_k (a + ao) over a row's first `count` k: B's offset as one term per row, so the column
+ * loops never add it */
+static int32_t b_offset_term(const o2m_matmul_i8_params *p, const int8_t *a_row, int32_t count) {
+  if (p->b_offset == 0) {
+    return 0;
+  }
+  int32_t a_sum = 0;
+  for (int32_t k = 0; k < count; ++k) {
+    a_sum += (int32_t)a_row[k] + p->a_offset;
+  }
+  return p->b_offset * a_sum;
+}
+
 static int8_t *block_dsp(const o2m_matmul_i8_params *p, const int8_t *a, const int8_t *b,
                          const int32_t *bias, const int32_t *multipliers, const int32_t *shifts,
                          int8_t *y) {
@@ -118,15 +131,7 @@ static int8_t *block_dsp(const o2m_matmul_i8_params *p, const int8_t *a, const i
   const int16x2_t a_offsets = (int16x2_t)((uint32_t)(uint16_t)p->a_offset * 0x00010001u);
   for (int32_t m = 0; m < p->M; ++m) {
     const int8_t *a_row = a + m * p->a_stride_m;
-    /* bo·sum_k (a + ao): B's offset as one term per row, so the column loops never add it */
-    int32_t row_term = 0;
-    if (p->b_offset != 0) {
-      int32_t a_sum = 0;
-      for (int32_t k = 0; k < whole; ++k) {
-        a_sum += (int32_t)a_row[k] + p->a_offset;
-      }
-      row_term = p->b_offset * a_sum;
-    }
+    const int32_t row_term = b_offset_term(p, a_row, whole);
     for (int32_t n = 0; n < p->N;) {
       const int8_t *b0 = b + n * p->b_stride_n;
       const int32_t columns = p->N - n < 3 ? p->N - n : 3;
@@ -177,14 +182,7 @@ static int8_t *block_dsp_b_rows(const o2m_matmul_i8_params *p, const int8_t *a, 
   const int32_t stride = p->b_stride_k;
   for (int32_t m = 0; m < p->M; ++m) {
     const int8_t *a_row = a + m * p->a_stride_m;
-    int32_t row_term = 0;
-    if (p->b_offset != 0) {
-      int32_t a_sum = 0;
-      for (int32_t k = 0; k < paired; ++k) {
-        a_sum += (int32_t)a_row[k] + p->a_offset;
-      }
-      row_term = p->b_offset * a_sum;
-    }
+    const int32_t row_term = b_offset_term(p, a_row, paired);
     int32_t n = 0;
     for (; n + 4 <= p->N; n += 4) {
       int32_t acc0 = 0, acc1 = 0, acc2 = 0, acc3 = 0;
