@@ -7,7 +7,8 @@
 // run --profile (QEMU -icount), so the model's input quantize and output dequantize steps are
 // left out. MNIST in int8 then runs whole on each machine, and bench/embbert.mjs last (~9 min).
 // Prints a table per machine and writes bench/results.json.
-// Usage: node bench/layers.mjs [--layers-only]   --layers-only: the five layers, no examples.
+// Usage: node bench/layers.mjs [--layers-only | --no-embbert]   --layers-only: the five layers,
+//        no examples; --no-embbert: the layers and MNIST.
 //        BENCH_MACHINES=mps2-an386,… picks machines (default all three).
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -145,7 +146,7 @@ if (!process.argv.includes('--layers-only')) {
       portable_instructions: portable, portable_instructions_per_mac: portable / macs, ratio_to_portable: fast / portable,
     });
   }
-  results.notes.embbert = 'measured by bench/embbert.mjs (bench/embbert.json), run after this script';
+  if (!process.argv.includes('--no-embbert')) results.notes.embbert = 'measured by bench/embbert.mjs (bench/embbert.json), run after this script';
 }
 
 const n = (x) => x.toLocaleString('en');
