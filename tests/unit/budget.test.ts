@@ -82,8 +82,10 @@ describe('compile-time budget', () => {
     const flash = budget.regions.find((r) => r.region === 'FLASH')!;
     // .data's initial values are in flash too, with the code.
     expect(flash.parts).toEqual({ code, weights, data: e.dataImageBytes });
-    // As linker.ld.hbs lays them out: the weights 16-byte aligned after the code, .data's image after them.
-    const flashUsed = alignUp(code, 16) + weights + e.dataImageBytes;
+    // As linker.ld.hbs lays them out: the weights 16-byte aligned after the code — after its span,
+    // which counts the gaps alignment leaves between its sections — .data's image after them.
+    expect(e.codeSpanBytes).toBeGreaterThanOrEqual(code);
+    const flashUsed = alignUp(e.codeSpanBytes, 16) + weights + e.dataImageBytes;
     expect(flash).toMatchObject({ kind: 'flash', used: flashUsed, available: 1_048_576, fits: true });
     expect(flash.percent).toBeCloseTo((flashUsed / 1_048_576) * 100, 1);
     const ram = budget.regions.find((r) => r.region === 'RAM')!;
