@@ -122,9 +122,23 @@ function lowerConv2dInt8(ctx: LowerContext, batch: number, inC: number, outC: nu
       ctx.node.inputs[2] ? inputArg(ctx, 2) : { kind: 'null', ctype: 'int32_t' },
       ...requantizationArgs(ctx, Array.from({ length: outC }, (_, c) => input.scale * weights.scales[c] / output.scale)),
       outputArg(ctx),
+      conv2dInt8ScratchBytes(inC, outC, group, w) > 0 ? { kind: 'scratch', ctype: 'int32_t' } : { kind: 'null', ctype: 'int32_t' },
     ],
     macs: batch * outC * w.out_h * w.out_w * (inC / group) * w.k_h * w.k_w,
   };
+}
+
+/**
+ * The int8 kernel's working memory (kernels_int8.h): on cores with the DSP extension it gathers
+ * two output pixels' input patches into int16 columns for SMLAD, after a table of each tap's
+ * offset in the input; K taps take 4·K bytes of table and 2·2·K of columns. Planned on every
+ * target, since the plan does not know the core: the portable kernel leaves it untouched.
+ */
+function conv2dInt8ScratchBytes(inC: number, outC: number, group: number, w: ReturnType<typeof planeWindow>): number {
+  const depthwise = group > 1 && group === inC && outC === inC;
+  if (depthwise) return 0;
+  const taps = (inC / group) * w.k_h * w.k_w;
+  return 8 * taps;
 }
 
 function lowerConv2d(ctx: LowerContext, batch: number, inC: number, outC: number, group: number, geo: WindowGeometry): KernelCall {
@@ -202,6 +216,12 @@ export const convFamily: OpFamily = {
     output: 'calibrated',
     refuses: (ctx) => (requireInput(ctx, 0).shape.length === 5 ? '3-D convolutions have no int8 kernel' : undefined),
     weights: () => ({ input: 1, axis: 0, bias: 2 }),
+  },
+
+  scratchBytes(ctx: LowerContext): number {
+    if (!isQuantizedNode(ctx)) return 0;
+    const { inC, outC, group, geo } = convShapes(ctx);
+    return conv2dInt8ScratchBytes(inC, outC, group, planeWindow(geo));
   },
 
   lower(ctx: LowerContext): KernelCall {

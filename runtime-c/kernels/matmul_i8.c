@@ -13,9 +13,7 @@
 
 #include "requantize_i8.h"
 
-#if O2M_KERNELS_DSP
-#include <arm_acle.h>
-#endif
+#include "dsp_simd.h"
 
 /* One batch's M×N block by the definition, through strides; returns where the next block goes. */
 static int8_t *block_portable(const o2m_matmul_i8_params *p, const int8_t *a, const int8_t *b,
@@ -45,20 +43,6 @@ static int8_t *block_portable(const o2m_matmul_i8_params *p, const int8_t *a, co
  * overflows in practice anyway: |(a + ao)(b + bo)| <= 255·255, so below K = 33,000 (less the
  * bias) no partial sum leaves int32. */
 
-static inline int32_t load_int8x4(const int8_t *p) {
-  int32_t word;
-  __builtin_memcpy(&word, p, sizeof word); /* one LDR: Armv7E-M loads unaligned words */
-  return word;
-}
-
-/* bytes 1 and 3 of a word, sign-extended to two int16 (bytes 0 and 2 are __sxtb16's own): asm
- * because GCC does not fold a rotate into SXTB16's own ROR #8 and would spend an instruction */
-static inline int16x2_t sxtb16_odd(int32_t word) {
-  int16x2_t pair;
-  __asm__("sxtb16 %0, %1, ror #8" : "=r"(pair) : "r"(word));
-  return pair;
-}
-
 /* the K % 4 products past the last whole word, by the definition */
 static inline int32_t tail_products(const o2m_matmul_i8_params *p, const int8_t *a_row,
                                     const int8_t *b_column, int32_t from) {
@@ -81,29 +65,29 @@ static inline __attribute__((always_inline)) void dot_columns(
   int32_t acc0 = 0, acc1 = 0, acc2 = 0;
   const int8_t *b1 = b0 + stride, *b2 = b1 + stride;
   for (int32_t words = whole >> 2; words > 0; --words) {
-    const int32_t a_word = load_int8x4(a_row);
+    const int32_t a_word = o2m_load_int8x4(a_row);
     a_row += 4;
     int16x2_t a_even = __sxtb16(a_word);
-    int16x2_t a_odd = sxtb16_odd(a_word);
+    int16x2_t a_odd = o2m_sxtb16_odd(a_word);
     if (with_a_offset) {
       a_even = __sadd16(a_even, a_offsets);
       a_odd = __sadd16(a_odd, a_offsets);
     }
-    int32_t b_word = load_int8x4(b0);
+    int32_t b_word = o2m_load_int8x4(b0);
     b0 += 4;
     acc0 = __smlad(a_even, __sxtb16(b_word), acc0);
-    acc0 = __smlad(a_odd, sxtb16_odd(b_word), acc0);
+    acc0 = __smlad(a_odd, o2m_sxtb16_odd(b_word), acc0);
     if (columns > 1) {
-      b_word = load_int8x4(b1);
+      b_word = o2m_load_int8x4(b1);
       b1 += 4;
       acc1 = __smlad(a_even, __sxtb16(b_word), acc1);
-      acc1 = __smlad(a_odd, sxtb16_odd(b_word), acc1);
+      acc1 = __smlad(a_odd, o2m_sxtb16_odd(b_word), acc1);
     }
     if (columns > 2) {
-      b_word = load_int8x4(b2);
+      b_word = o2m_load_int8x4(b2);
       b2 += 4;
       acc2 = __smlad(a_even, __sxtb16(b_word), acc2);
-      acc2 = __smlad(a_odd, sxtb16_odd(b_word), acc2);
+      acc2 = __smlad(a_odd, o2m_sxtb16_odd(b_word), acc2);
     }
   }
   sums[0] = acc0;
@@ -149,25 +133,12 @@ static int8_t *block_dsp(const o2m_matmul_i8_params *p, const int8_t *a, const i
         const int32_t acc = (bias != NULL ? bias[n] : 0) + sums[j] + row_term +
                             tail_products(p, a_row, b0 + j * p->b_stride_n, whole);
         const int32_t channel = p->per_channel ? n : 0;
-        *y++ = o2m_requantize_i8(acc, multipliers[channel], shifts[channel], p->output_offset,
+        *y++ = o2m_requantize_i8_fast(acc, multipliers[channel], shifts[channel], p->output_offset,
                                  p->act_min, p->act_max);
       }
     }
   }
   return y;
-}
-
-/* (x.low, y.low) and (x.high, y.high) from two int16 pairs: PKHBT and PKHTB, in asm as GCC 12
- * builds them from three or four shifts and ORs */
-static inline int16x2_t low_halves(int16x2_t x, int16x2_t y) {
-  int16x2_t pair;
-  __asm__("pkhbt %0, %1, %2, lsl #16" : "=r"(pair) : "r"(x), "r"(y));
-  return pair;
-}
-static inline int16x2_t high_halves(int16x2_t x, int16x2_t y) {
-  int16x2_t pair;
-  __asm__("pkhtb %0, %2, %1, asr #16" : "=r"(pair) : "r"(x), "r"(y));
-  return pair;
 }
 
 /* B read by rows (b_stride_n = 1, as V in attention's weights · V): four adjacent columns of two
@@ -189,17 +160,17 @@ static int8_t *block_dsp_b_rows(const o2m_matmul_i8_params *p, const int8_t *a, 
       const int8_t *a_at = a_row;
       const int8_t *b_at = b + n;
       for (int32_t left = pairs; left > 0; --left) {
-        const int16x2_t a_pair = low_halves((int32_t)a_at[0] + p->a_offset, (int32_t)a_at[1] + p->a_offset);
+        const int16x2_t a_pair = o2m_low_halves((int32_t)a_at[0] + p->a_offset, (int32_t)a_at[1] + p->a_offset);
         a_at += 2;
-        const int32_t row0 = load_int8x4(b_at);
-        const int32_t row1 = load_int8x4(b_at + stride);
+        const int32_t row0 = o2m_load_int8x4(b_at);
+        const int32_t row1 = o2m_load_int8x4(b_at + stride);
         b_at += 2 * stride;
         const int16x2_t even0 = __sxtb16(row0), even1 = __sxtb16(row1);
-        acc0 = __smlad(a_pair, low_halves(even0, even1), acc0);
-        acc2 = __smlad(a_pair, high_halves(even0, even1), acc2);
-        const int16x2_t odd0 = sxtb16_odd(row0), odd1 = sxtb16_odd(row1);
-        acc1 = __smlad(a_pair, low_halves(odd0, odd1), acc1);
-        acc3 = __smlad(a_pair, high_halves(odd0, odd1), acc3);
+        acc0 = __smlad(a_pair, o2m_low_halves(even0, even1), acc0);
+        acc2 = __smlad(a_pair, o2m_high_halves(even0, even1), acc2);
+        const int16x2_t odd0 = o2m_sxtb16_odd(row0), odd1 = o2m_sxtb16_odd(row1);
+        acc1 = __smlad(a_pair, o2m_low_halves(odd0, odd1), acc1);
+        acc3 = __smlad(a_pair, o2m_high_halves(odd0, odd1), acc3);
       }
       const int32_t sums[4] = {acc0, acc1, acc2, acc3};
       for (int32_t j = 0; j < 4; ++j) {
@@ -208,7 +179,7 @@ static int8_t *block_dsp_b_rows(const o2m_matmul_i8_params *p, const int8_t *a, 
           acc += ((int32_t)a_row[k] + p->a_offset) * ((int32_t)b[k * stride + n + j] + p->b_offset);
         }
         const int32_t channel = p->per_channel ? n + j : 0;
-        *y++ = o2m_requantize_i8(acc, multipliers[channel], shifts[channel], p->output_offset,
+        *y++ = o2m_requantize_i8_fast(acc, multipliers[channel], shifts[channel], p->output_offset,
                                  p->act_min, p->act_max);
       }
     }
@@ -218,7 +189,7 @@ static int8_t *block_dsp_b_rows(const o2m_matmul_i8_params *p, const int8_t *a, 
         acc += ((int32_t)a_row[k] + p->a_offset) * ((int32_t)b[k * stride + n] + p->b_offset);
       }
       const int32_t channel = p->per_channel ? n : 0;
-      *y++ = o2m_requantize_i8(acc, multipliers[channel], shifts[channel], p->output_offset,
+      *y++ = o2m_requantize_i8_fast(acc, multipliers[channel], shifts[channel], p->output_offset,
                                p->act_min, p->act_max);
     }
   }

@@ -6,27 +6,10 @@
 // portable), on mps2-an386 (DSP) and on the same firmware built with -DO2M_PORTABLE_KERNELS.
 // Every output must agree exactly.
 import { describe, expect, it } from 'vitest';
-import { buildModel as buildFirmware } from '../../compiler/build/index.js';
-import type { ConstTensor } from '../../compiler/ir/graph.js';
-import { runModel } from '../../compiler/run/index.js';
-import { compileInt8, levelsOf, type Sample } from '../helpers/int8.js';
-import { buildModel, type NodeSpec } from '../helpers/onnx-builder.js';
-import { floats } from '../helpers/op-cases.js';
+import { compileInt8 } from '../helpers/int8.js';
+import { casesModel, expectFastEqualsPortable, inputZeroPoint, sampleCases, type FastCase } from '../helpers/fast-kernels.js';
 
-interface Case {
-  /** The case's input and output are `x_<id>` and `y_<id>`; a second input is `z_<id>`. */
-  id: string;
-  x: number[];
-  /** Calibration range of x: [0, hi] gives zero point -128, [lo, 0] gives 127. */
-  range: [number, number];
-  nodes(x: string, y: string, w: string, b: string, z: string): NodeSpec[];
-  weight?: number[];
-  bias?: number;
-  /** A second activation (per-tensor B) and its calibration range. */
-  z?: { shape: number[]; range: [number, number] };
-}
-
-const CASES: Case[] = [
+const CASES: FastCase[] = [
   // Gemm transB = 1 (PyTorch Linear): B is [N][K] as given.
   { id: 'k1', x: [1, 1], range: [0, 3], weight: [5, 1], bias: 5, nodes: (x, y, w, b) => [{ op: 'Gemm', inputs: [x, w, b], outputs: [y], attrs: { transB: 1 } }] },
   // Gemm transB = 0: the compiler stores the constant B transposed.
@@ -55,78 +38,17 @@ const CASES: Case[] = [
   ] },
 ];
 
-function productsModel(): Uint8Array {
-  const inputs = CASES.flatMap((c) => [
-    { name: `x_${c.id}`, dtype: 'float32' as const, shape: c.x },
-    ...(c.z ? [{ name: `z_${c.id}`, dtype: 'float32' as const, shape: c.z.shape }] : []),
-  ]);
-  const initializers = CASES.flatMap((c, i) => [
-    ...(c.weight ? [{ ...floats(`w_${c.id}`, c.weight, 200 + i, 'float32', -0.8, 0.8), data: floats(`w_${c.id}`, c.weight, 200 + i, 'float32', -0.8, 0.8).data as Float32Array }] : []),
-    ...(c.bias ? [{ ...floats(`b_${c.id}`, [c.bias], 300 + i, 'float32', -0.5, 0.5), data: floats(`b_${c.id}`, [c.bias], 300 + i, 'float32', -0.5, 0.5).data as Float32Array }] : []),
-  ]);
-  return buildModel({
-    inputs,
-    outputs: CASES.map((c) => ({ name: `y_${c.id}`, dtype: 'float32' as const })),
-    initializers,
-    nodes: CASES.flatMap((c) => c.nodes(`x_${c.id}`, `y_${c.id}`, `w_${c.id}`, `b_${c.id}`, `z_${c.id}`)),
-  });
-}
-
-/** Draws every input in [lo, hi] stretched by `widen` about its middle (1.5: the border saturates). */
-function sample(seed: number, widen: number): Sample {
-  const drawn = (name: string, shape: number[], [lo, hi]: [number, number], s: number): [string, ConstTensor] => {
-    const [mid, half] = [(lo + hi) / 2, (widen * (hi - lo)) / 2];
-    return [name, floats(name, shape, s, 'float32', mid - half, mid + half)];
-  };
-  return Object.fromEntries(CASES.flatMap((c, i) => [
-    drawn(`x_${c.id}`, c.x, c.range, seed + 10 * i),
-    ...(c.z ? [drawn(`z_${c.id}`, c.z.shape, c.z.range, seed + 10 * i + 5)] : []),
-  ]));
-}
-
-async function outputsOf(dir: string, inputs: Sample, host: boolean) {
-  const run = await runModel(dir, { host, inputs: new Map(Object.entries(inputs)), timeoutSeconds: 120 });
-  expect(run.exitCode, run.stdout + run.stderr).toBe(0);
-  return { outputs: run.outputs, instructions: run.instructions };
-}
-
 describe('o2m_matmul_i8 on a DSP core', () => {
   it('gives the portable kernel\'s bits on mps2-an386, built fast and built portable, for every shape, offset and layout', async () => {
-    const calibration = [0, 1, 2, 3].map((i) => sample(1000 + 77 * i, 1));
-    const m = compileInt8(productsModel(), calibration, { board: 'mps2-an386', label: 'matmul-dsp' });
+    const calibration = [0, 1, 2, 3].map((i) => sampleCases(CASES, 1000 + 77 * i, 1));
+    const m = compileInt8(casesModel(CASES), calibration, { board: 'mps2-an386', label: 'matmul-dsp' });
     // The cases reach the kernel with the offsets they were drawn for.
-    const zeroPoint = (input: string) => {
-      const border = m.graph.nodes.find((n) => n.opType === 'QuantizeLinear' && n.inputs[0] === input)!;
-      return m.quant(border.outputs[0]).zeroPoints[0];
-    };
-    expect(zeroPoint('x_k1')).toBe(-128);
-    expect(zeroPoint('x_k3')).toBe(127);
+    expect(inputZeroPoint(m, 'x_k1')).toBe(-128);
+    expect(inputZeroPoint(m, 'x_k3')).toBe(127);
     expect(m.graph.nodes.map((n) => n.opType)).toContain('StreamedRows');
 
-    const inputs = sample(7, 1.5);
-    const host = await outputsOf(m.dir, inputs, true);
-    buildFirmware(m.dir, {});
-    const fast = await outputsOf(m.dir, inputs, false);
-    buildFirmware(m.dir, { extraCflags: '-DO2M_PORTABLE_KERNELS' });
-    const portable = await outputsOf(m.dir, inputs, false);
-
-    for (const c of CASES) {
-      const name = `y_${c.id}`;
-      const bits = (o: Map<string, ConstTensor>) => Buffer.from((o.get(name)!.data as Float32Array).buffer);
-      expect(bits(fast.outputs).equals(bits(host.outputs)), `${name}: DSP firmware vs host`).toBe(true);
-      expect(bits(portable.outputs).equals(bits(host.outputs)), `${name}: portable firmware vs host`).toBe(true);
-      // Not a degenerate output: several levels, and the widened inputs reach the output's clamp.
-      const values = host.outputs.get(name)!.data as Float32Array;
-      expect(new Set(values).size, name).toBeGreaterThan(Math.min(3, values.length - 1));
-    }
-    // Some outputs saturate: the int8 level behind the border's DequantizeLinear reaches -128 or 127.
-    const saturated = CASES.filter((c) => {
-      const border = m.graph.nodes.find((n) => n.opType === 'DequantizeLinear' && n.outputs[0] === `y_${c.id}`)!;
-      const levels = levelsOf(host.outputs.get(`y_${c.id}`)!, m.quant(border.inputs[0]));
-      return levels.some((l) => l === -128 || l === 127);
-    });
-    expect(saturated.length).toBeGreaterThan(2);
+    const counts = await expectFastEqualsPortable(m, CASES, sampleCases(CASES, 7, 1.5));
     // The DSP variant ran: the same firmware runs fewer instructions with it than without.
-    expect(fast.instructions).toBeLessThan(portable.instructions);
+    expect(counts.fast).toBeLessThan(counts.portable);
   }, 300_000);
 });

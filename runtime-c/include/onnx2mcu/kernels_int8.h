@@ -44,10 +44,12 @@ typedef struct {
   int32_t act_min, act_max;
 } o2m_conv2d_i8_params;
 
-/* bias may be NULL. */
+/* bias may be NULL. scratch: working memory for the fast variants (the portable kernel never
+ * touches it), 8 bytes per tap of one output channel ((in_c / groups) · k_h · k_w), 4-byte
+ * aligned; NULL for depthwise convolutions. */
 void o2m_conv2d_i8(const o2m_conv2d_i8_params *p, const int8_t *input, const int8_t *weights,
                    const int32_t *bias, const int32_t *multipliers, const int32_t *shifts,
-                   int8_t *output);
+                   int8_t *output, int32_t *scratch);
 
 /* ---- depthwise 1-D Conv on a channels-last sequence [batch][length][channels] --------------
  * Output step t, channel c: o2m_conv2d_i8's sum over taps k of

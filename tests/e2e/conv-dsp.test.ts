@@ -1,0 +1,53 @@
+// The Cortex-M4 DSP variant of o2m_conv2d_i8 (runtime-c/kernels/conv2d_i8.c: int16 patches in
+// arena scratch, SMLAD on two pixels × two output channels) against its definition, bit for bit:
+// taps not a multiple of four (27, 5, 6) and exactly four, odd output channels and odd pixel
+// counts (a lone last pixel and channel), padding on every side and asymmetric, strides, dilation,
+// groups, a 1-D convolution, a fused ReLU, zero points at both ends of int8, no bias, and many
+// taps with saturating outputs; depthwise takes the portable loops with no scratch. It runs on the
+// host (portable), on mps2-an386 (DSP) and on that firmware built with -DO2M_PORTABLE_KERNELS.
+import { describe, expect, it } from 'vitest';
+import { compileInt8 } from '../helpers/int8.js';
+import { casesModel, expectFastEqualsPortable, inputZeroPoint, sampleCases, type FastCase } from '../helpers/fast-kernels.js';
+
+const conv = (attrs: Record<string, number | number[]>, bias = true) =>
+  (x: string, y: string, w: string, b: string) => [{ op: 'Conv', inputs: bias ? [x, w, b] : [x, w], outputs: [y], attrs }];
+
+const CASES: FastCase[] = [
+  // 3×3, pad 1, 3 → 5 channels on 7×9: K 27 (a tail of 3), odd channels, 63 pixels.
+  { id: 'k27', x: [1, 3, 7, 9], range: [0, 3], weight: [5, 3, 3, 3], bias: 5, nodes: conv({ pads: [1, 1, 1, 1] }) },
+  // Pointwise 8 → 16 (the bench's 1×1), zero point 127, no bias.
+  { id: 'pointwise', x: [1, 8, 6, 5], range: [-3, 0], weight: [16, 8, 1, 1], nodes: conv({}, false) },
+  // Stride 2, asymmetric padding, a 3×2 kernel dilated by 2: windows leave the input on each side.
+  { id: 'strided', x: [1, 2, 9, 8], range: [-1, 2], weight: [3, 2, 3, 2], bias: 3,
+    nodes: conv({ strides: [2, 2], pads: [0, 1, 2, 0], dilations: [2, 2] }) },
+  // Two groups of 3 → 2 channels, batch 2.
+  { id: 'groups', x: [2, 6, 5, 5], range: [-2, 1], weight: [4, 3, 2, 2], bias: 4, nodes: conv({ group: 2, pads: [1, 0, 0, 1] }) },
+  // 1-D, kernel 5, pad 2, a fused ReLU (the clamp at the output's zero point).
+  { id: 'conv1d', x: [1, 4, 11], range: [-1, 1], weight: [7, 4, 5], bias: 7, nodes: (x, y, w, b) => [
+    { op: 'Conv', inputs: [x, w, b], outputs: [`${y}_pre`], attrs: { pads: [2, 2] } },
+    { op: 'Relu', inputs: [`${y}_pre`], outputs: [y] },
+  ] },
+  // One input channel, 2×2: exactly one group of four taps, no tail; one output channel.
+  { id: 'k4', x: [1, 1, 6, 6], range: [0.5, 4], weight: [1, 1, 2, 2], bias: 1, nodes: conv({}) },
+  // Many taps (32 · 3 · 3 = 288) and wide inputs: sums far past int16, outputs saturate.
+  { id: 'k288', x: [1, 32, 5, 4], range: [-1, 1], weight: [6, 32, 3, 3], bias: 6, nodes: conv({ pads: [1, 1, 1, 1] }) },
+  // Depthwise: the portable kernel, no scratch.
+  { id: 'depthwise', x: [1, 4, 6, 7], range: [0, 2], weight: [4, 1, 3, 3], bias: 4, nodes: conv({ group: 4, pads: [1, 1, 1, 1] }) },
+];
+
+describe('o2m_conv2d_i8 on a DSP core', () => {
+  it('gives the portable kernel\'s bits on mps2-an386, built fast and built portable, for every shape and offset', async () => {
+    const calibration = [0, 1, 2, 3].map((i) => sampleCases(CASES, 2000 + 77 * i, 1));
+    const m = compileInt8(casesModel(CASES), calibration, { board: 'mps2-an386', label: 'conv-dsp' });
+    expect(inputZeroPoint(m, 'x_k27')).toBe(-128);
+    expect(inputZeroPoint(m, 'x_pointwise')).toBe(127);
+    // Every case is an int8 convolution; all but the depthwise one get scratch in the arena.
+    const convs = m.graph.nodes.filter((n) => n.opType === 'Conv');
+    expect(convs).toHaveLength(CASES.length);
+    const scratch = m.compiled.plan.buffers.filter((b) => b.name.endsWith('#scratch'));
+    expect(scratch.map((b) => b.name).sort()).toHaveLength(CASES.length - 1);
+
+    const counts = await expectFastEqualsPortable(m, CASES, sampleCases(CASES, 11, 1.5));
+    expect(counts.fast).toBeLessThan(counts.portable);
+  }, 300_000);
+});

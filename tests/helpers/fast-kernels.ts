@@ -1,0 +1,100 @@
+// Shared by the fast-kernel tests (tests/e2e/*-dsp.test.ts): many small int8 layers side by side
+// in one model, each with its own input `x_<id>` and output `y_<id>`, run on the host (always the
+// portable kernels), on a DSP core as built, and on the same firmware built with
+// -DO2M_PORTABLE_KERNELS. Every output must agree bit for bit, and must not be degenerate.
+import { expect } from 'vitest';
+import { buildModel as buildFirmware } from '../../compiler/build/index.js';
+import type { ConstTensor } from '../../compiler/ir/graph.js';
+import { runModel } from '../../compiler/run/index.js';
+import { levelsOf, type Int8Model, type Sample } from './int8.js';
+import { buildModel, type NodeSpec } from './onnx-builder.js';
+import { floats } from './op-cases.js';
+
+export interface FastCase {
+  /** The case's input and output are `x_<id>` and `y_<id>`; a second input is `z_<id>`. */
+  id: string;
+  x: number[];
+  /** Calibration range of x: [0, hi] gives zero point -128, [lo, 0] gives 127. */
+  range: [number, number];
+  nodes(x: string, y: string, w: string, b: string, z: string): NodeSpec[];
+  weight?: number[];
+  bias?: number;
+  /** A second activation (per-tensor B) and its calibration range. */
+  z?: { shape: number[]; range: [number, number] };
+}
+
+/** The cases as one float model, weights and biases drawn from fixed seeds. */
+export function casesModel(cases: FastCase[]): Uint8Array {
+  const inputs = cases.flatMap((c) => [
+    { name: `x_${c.id}`, dtype: 'float32' as const, shape: c.x },
+    ...(c.z ? [{ name: `z_${c.id}`, dtype: 'float32' as const, shape: c.z.shape }] : []),
+  ]);
+  const initializers = cases.flatMap((c, i) => [
+    ...(c.weight ? [floats(`w_${c.id}`, c.weight, 200 + i, 'float32', -0.8, 0.8)] : []),
+    ...(c.bias ? [floats(`b_${c.id}`, [c.bias], 300 + i, 'float32', -0.5, 0.5)] : []),
+  ]).map((t) => ({ ...t, data: t.data as Float32Array }));
+  return buildModel({
+    inputs,
+    outputs: cases.map((c) => ({ name: `y_${c.id}`, dtype: 'float32' as const })),
+    initializers,
+    nodes: cases.flatMap((c) => c.nodes(`x_${c.id}`, `y_${c.id}`, `w_${c.id}`, `b_${c.id}`, `z_${c.id}`)),
+  });
+}
+
+/** Draws every input in its range stretched by `widen` about its middle (1.5: the border saturates). */
+export function sampleCases(cases: FastCase[], seed: number, widen: number): Sample {
+  const drawn = (name: string, shape: number[], [lo, hi]: [number, number], s: number): [string, ConstTensor] => {
+    const [mid, half] = [(lo + hi) / 2, (widen * (hi - lo)) / 2];
+    return [name, floats(name, shape, s, 'float32', mid - half, mid + half)];
+  };
+  return Object.fromEntries(cases.flatMap((c, i) => [
+    drawn(`x_${c.id}`, c.x, c.range, seed + 10 * i),
+    ...(c.z ? [drawn(`z_${c.id}`, c.z.shape, c.z.range, seed + 10 * i + 5)] : []),
+  ]));
+}
+
+/** The zero point the border QuantizeLinear gives a model input. */
+export function inputZeroPoint(m: Int8Model, input: string): number {
+  const border = m.graph.nodes.find((n) => n.opType === 'QuantizeLinear' && n.inputs[0] === input)!;
+  return m.quant(border.outputs[0]).zeroPoints[0];
+}
+
+async function outputsOf(dir: string, inputs: Sample, host: boolean) {
+  const run = await runModel(dir, { host, inputs: new Map(Object.entries(inputs)), timeoutSeconds: 120 });
+  expect(run.exitCode, run.stdout + run.stderr).toBe(0);
+  return { outputs: run.outputs, instructions: run.instructions };
+}
+
+/**
+ * Runs the compiled cases on the host, on the board's firmware as built (fast kernels) and built
+ * portable, and checks every output's bits agree, that each output takes several levels, and that
+ * more than two cases saturate. Returns both firmware's instruction counts.
+ */
+export async function expectFastEqualsPortable(m: Int8Model, cases: FastCase[], inputs: Sample) {
+  const host = await outputsOf(m.dir, inputs, true);
+  buildFirmware(m.dir, {});
+  const fast = await outputsOf(m.dir, inputs, false);
+  buildFirmware(m.dir, { extraCflags: '-DO2M_PORTABLE_KERNELS' });
+  const portable = await outputsOf(m.dir, inputs, false);
+
+  const differing = (firmware: Map<string, ConstTensor>) => cases.map((c) => `y_${c.id}`).filter((name) => {
+    const bits = (o: Map<string, ConstTensor>) => Buffer.from((o.get(name)!.data as Float32Array).buffer);
+    return !bits(firmware).equals(bits(host.outputs));
+  });
+  expect(differing(fast.outputs), 'outputs where the fast firmware differs from the host').toEqual([]);
+  expect(differing(portable.outputs), 'outputs where the portable firmware differs from the host').toEqual([]);
+  for (const c of cases) {
+    const name = `y_${c.id}`;
+    // Not a degenerate output: several levels.
+    const values = host.outputs.get(name)!.data as Float32Array;
+    expect(new Set(values).size, name).toBeGreaterThan(Math.min(3, values.length - 1));
+  }
+  // Some outputs saturate: the int8 level behind the border's DequantizeLinear reaches -128 or 127.
+  const saturated = cases.filter((c) => {
+    const border = m.graph.nodes.find((n) => n.opType === 'DequantizeLinear' && n.outputs[0] === `y_${c.id}`)!;
+    const levels = levelsOf(host.outputs.get(`y_${c.id}`)!, m.quant(border.inputs[0]));
+    return levels.some((l) => l === -128 || l === 127);
+  });
+  expect(saturated.length).toBeGreaterThan(2);
+  return { fast: fast.instructions, portable: portable.instructions };
+}
