@@ -98,43 +98,122 @@ static void gather_patch(const o2m_conv2d_i8_params *p, const patch_buffer *b, c
   }
 }
 
-/* Sums over the whole groups of four taps of `rows` (1 or 2) weight rows, `taps` apart, against
- * both pixels' patches: sums[row * 2 + pixel]. Always inlined with a constant `rows`, so each is
- * its own loop; a lone last pixel runs on the pair's loop with a patch it ignores. */
-static inline __attribute__((always_inline)) void tile_sums(const patch_buffer *b, const int8_t *w,
-                                                            int32_t rows, int32_t sums[4]) {
+/* The four sums of two weight rows (`taps` apart) against both pixels' patches over the whole
+ * groups of four taps: 16 MACs per pass in 2 weight loads, 2 LDRD, 4 SXTB16 and 8 SMLAD. */
+typedef struct {
+  int32_t row0_pixel0, row0_pixel1, row1_pixel0, row1_pixel1;
+} tile_sums;
+
+static inline __attribute__((always_inline)) tile_sums tile_2x2(const int32_t *patch, const int32_t *end,
+                                                                const int8_t *w, int32_t taps) {
   int32_t acc00 = 0, acc01 = 0, acc10 = 0, acc11 = 0;
-  const int32_t *patch = (const int32_t *)(const void *)b->patches;
-  const int32_t *end = patch + 2 * b->whole / 2;
-  const int32_t row_step = b->taps;
   while (patch != end) {
+    const int32_t word1 = o2m_load_int8x4(w + taps);
     const int32_t word0 = o2m_load_int8x4(w);
-    const int32_t word1 = rows > 1 ? o2m_load_int8x4(w + row_step) : 0;
     w += 4;
-    int16x2_t even0 = patch[0], even1 = patch[1];
+    const int16x2_t even0 = patch[0], even1 = patch[1];
     int16x2_t weights = __sxtb16(word0);
     acc00 = __smlad(even0, weights, acc00);
     acc01 = __smlad(even1, weights, acc01);
-    if (rows > 1) {
-      weights = __sxtb16(word1);
-      acc10 = __smlad(even0, weights, acc10);
-      acc11 = __smlad(even1, weights, acc11);
-    }
-    int16x2_t odd0 = patch[2], odd1 = patch[3];
+    weights = __sxtb16(word1);
+    acc10 = __smlad(even0, weights, acc10);
+    acc11 = __smlad(even1, weights, acc11);
+    const int16x2_t odd0 = patch[2], odd1 = patch[3];
     patch += 4;
     weights = o2m_sxtb16_odd(word0);
     acc00 = __smlad(odd0, weights, acc00);
     acc01 = __smlad(odd1, weights, acc01);
-    if (rows > 1) {
-      weights = o2m_sxtb16_odd(word1);
-      acc10 = __smlad(odd0, weights, acc10);
-      acc11 = __smlad(odd1, weights, acc11);
+    weights = o2m_sxtb16_odd(word1);
+    acc10 = __smlad(odd0, weights, acc10);
+    acc11 = __smlad(odd1, weights, acc11);
+  }
+  return (tile_sums){acc00, acc01, acc10, acc11};
+}
+
+/* One weight row against both pixels' patches (the last of an odd number of output channels). */
+static inline __attribute__((always_inline)) tile_sums tile_1x2(const int32_t *patch, const int32_t *end,
+                                                                const int8_t *w) {
+  int32_t acc00 = 0, acc01 = 0;
+  while (patch != end) {
+    const int32_t word0 = o2m_load_int8x4(w);
+    w += 4;
+    int16x2_t weights = __sxtb16(word0);
+    acc00 = __smlad(patch[0], weights, acc00);
+    acc01 = __smlad(patch[1], weights, acc01);
+    weights = o2m_sxtb16_odd(word0);
+    acc00 = __smlad(patch[2], weights, acc00);
+    acc01 = __smlad(patch[3], weights, acc01);
+    patch += 4;
+  }
+  return (tile_sums){acc00, acc01, 0, 0};
+}
+
+/* What the output channels of one pixel pair need: a struct, so that the channel loop reads what
+ * it needs through one pointer instead of holding a dozen values in too few registers. */
+typedef struct {
+  const patch_buffer *patches;
+  const int8_t *weights;       /* the group's first output channel's row */
+  const int32_t *bias;         /* NULL, or the group's first channel's */
+  const int32_t *multipliers;  /* the group's first channel's */
+  const int32_t *shifts;
+  int32_t out_channels, out_plane;
+  int32_t output_offset, act_min, act_max;
+} channel_job;
+
+/* Output channel `row` of the tile, both pixels (`pixels` 1 stores only the first), from its sums
+ * over the whole groups of four: the tail taps, the bias, the requantisation, the stores. */
+static inline __attribute__((always_inline)) void finish_channel(const channel_job *job, int32_t channel,
+                                                                 int32_t sum0, int32_t sum1, int32_t pixels,
+                                                                 int8_t *out) {
+  const patch_buffer *b = job->patches;
+  if (b->whole != b->taps) {
+    const int8_t *w = job->weights + channel * b->taps;
+    for (int32_t k = b->whole; k < b->taps; ++k) {
+      sum0 += b->patches[2 * k] * w[k];
+      sum1 += b->patches[2 * k + 1] * w[k];
     }
   }
-  sums[0] = acc00;
-  sums[1] = acc01;
-  sums[2] = acc10;
-  sums[3] = acc11;
+  if (job->bias != NULL) {
+    sum0 += job->bias[channel];
+    sum1 += job->bias[channel];
+  }
+  /* both results before either store, which GCC must assume could change the constants */
+  const int32_t multiplier = job->multipliers[channel], shift = job->shifts[channel];
+  const int8_t y0 = o2m_requantize_i8_fast(sum0, multiplier, shift, job->output_offset, job->act_min, job->act_max);
+  const int8_t y1 = o2m_requantize_i8_fast(sum1, multiplier, shift, job->output_offset, job->act_min, job->act_max);
+  out[0] = y0;
+  if (pixels > 1) {
+    out[1] = y1;
+  }
+}
+
+/* Every output channel of the group for the gathered pixel pair (`pixels` 1: the lone last pixel,
+ * gathered into both slots, its copy's results dropped). */
+static inline __attribute__((always_inline)) void channels_for_pixels(const channel_job *job, int32_t pixels,
+                                                                      int8_t *out) {
+  const patch_buffer *b = job->patches;
+  const int32_t *patch = (const int32_t *)(const void *)b->patches;
+  const int32_t *end = patch + b->whole;
+  const int32_t taps = b->taps;
+  const int32_t out_plane = job->out_plane;
+  int32_t oc = 0;
+  for (; oc + 2 <= job->out_channels; oc += 2, out += 2 * out_plane) {
+    const tile_sums sums = tile_2x2(patch, end, job->weights + oc * taps, taps);
+    finish_channel(job, oc, sums.row0_pixel0, sums.row0_pixel1, pixels, out);
+    finish_channel(job, oc + 1, sums.row1_pixel0, sums.row1_pixel1, pixels, out + out_plane);
+  }
+  if (oc < job->out_channels) {
+    const tile_sums sums = tile_1x2(patch, end, job->weights + oc * taps);
+    finish_channel(job, oc, sums.row0_pixel0, sums.row0_pixel1, pixels, out);
+  }
+}
+
+static __attribute__((noinline)) void channels_for_pair(const channel_job *job, int8_t *out) {
+  channels_for_pixels(job, 2, out);
+}
+
+static __attribute__((noinline)) void channels_for_lone_pixel(const channel_job *job, int8_t *out) {
+  channels_for_pixels(job, 1, out);
 }
 
 static void conv_dsp(const o2m_conv2d_i8_params *p, const int8_t *input, const int8_t *weights,
@@ -145,43 +224,35 @@ static void conv_dsp(const o2m_conv2d_i8_params *p, const int8_t *input, const i
   const int32_t out_c_per_group = p->out_c / p->groups;
   const int32_t in_plane = p->in_h * p->in_w;
   const int32_t out_plane = p->out_h * p->out_w;
+  const int32_t out_w = p->out_w, stride_h = p->stride_h, stride_w = p->stride_w;
+  const int32_t pad_top = p->pad_top, pad_left = p->pad_left;
+  channel_job job = {&b, weights, bias, multipliers, shifts, out_c_per_group, out_plane,
+                     p->output_offset, p->act_min, p->act_max};
   for (int32_t n = 0; n < p->batch; ++n) {
     for (int32_t group = 0; group < p->groups; ++group) {
       const int8_t *group_input = input + (n * p->in_c + group * in_c_per_group) * in_plane;
       const int32_t first_channel = group * out_c_per_group;
+      job.weights = weights + first_channel * b.taps;
+      job.bias = bias != NULL ? bias + first_channel : NULL;
+      job.multipliers = multipliers + first_channel;
+      job.shifts = shifts + first_channel;
       int8_t *group_output = output + (n * p->out_c + first_channel) * out_plane;
       int32_t oy = 0, ox = 0;
-      for (int32_t pixel = 0; pixel < out_plane; pixel += 2) {
-        const int32_t pixels = out_plane - pixel < 2 ? 1 : 2;
-        for (int32_t c = 0; c < pixels; ++c) {
-          gather_patch(p, &b, group_input, oy * p->stride_h - p->pad_top, ox * p->stride_w - p->pad_left, c);
-          if (++ox == p->out_w) {
+      int32_t pixel = 0;
+      for (; pixel + 2 <= out_plane; pixel += 2) {
+        for (int32_t c = 0; c < 2; ++c) {
+          gather_patch(p, &b, group_input, oy * stride_h - pad_top, ox * stride_w - pad_left, c);
+          if (++ox == out_w) {
             ox = 0;
             ++oy;
           }
         }
-        for (int32_t oc = 0; oc < out_c_per_group; oc += 2) {
-          const int32_t rows = out_c_per_group - oc < 2 ? 1 : 2;
-          const int8_t *w = weights + (first_channel + oc) * b.taps;
-          int32_t sums[4];
-          if (rows == 2) {
-            tile_sums(&b, w, 2, sums);
-          } else {
-            tile_sums(&b, w, 1, sums);
-          }
-          for (int32_t r = 0; r < rows; ++r) {
-            const int32_t channel = first_channel + oc + r;
-            const int8_t *w_row = w + r * b.taps;
-            for (int32_t c = 0; c < pixels; ++c) {
-              int32_t acc = (bias != NULL ? bias[channel] : 0) + sums[r * 2 + c];
-              for (int32_t k = b.whole; k < b.taps; ++k) {
-                acc += b.patches[2 * k + c] * w_row[k];
-              }
-              group_output[(oc + r) * out_plane + pixel + c] = o2m_requantize_i8_fast(
-                  acc, multipliers[channel], shifts[channel], p->output_offset, p->act_min, p->act_max);
-            }
-          }
-        }
+        channels_for_pair(&job, group_output + pixel);
+      }
+      if (pixel < out_plane) {
+        gather_patch(p, &b, group_input, oy * stride_h - pad_top, ox * stride_w - pad_left, 0);
+        gather_patch(p, &b, group_input, oy * stride_h - pad_top, ox * stride_w - pad_left, 1);
+        channels_for_lone_pixel(&job, group_output + pixel);
       }
     }
   }
