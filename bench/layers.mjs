@@ -5,15 +5,17 @@
 // runtime-c/include/onnx2mcu/arch.h) and with -DO2M_PORTABLE_KERNELS (the plain C definitions,
 // what `build --portable-kernels` makes). A layer's instructions are its own step's count from
 // run --profile (QEMU -icount), so the model's input quantize and output dequantize steps are
-// left out. MNIST in int8 then runs whole on each machine, and bench/embbert.mjs last (~9 min).
+// left out. MNIST and MobileNetV1-0.25 (bench/mobilenet.mjs) in int8 then run whole on each
+// machine, and bench/embbert.mjs last (~9 min).
 // Prints a table per machine and writes bench/results.json.
 // Usage: node bench/layers.mjs [--layers-only | --no-embbert]   --layers-only: the five layers,
-//        no examples; --no-embbert: the layers and MNIST.
+//        no examples; --no-embbert: the layers, MNIST and MobileNet.
 //        BENCH_MACHINES=mps2-an386,… picks machines (default all three).
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import onnxProto from 'onnx-proto';
+import { mobileNetInput, mobileNetV1Quarter } from './mobilenet.mjs';
 import { onnx2mcu, root } from './onnx2mcu-cli.mjs';
 
 const dist = (...p) => import(join(root, 'dist', 'compiler', ...p));
@@ -122,29 +124,43 @@ for (const machine of MACHINES) {
 }
 results.notes.layers_seconds = Math.round((Date.now() - started) / 1000);
 
+/** A whole model's instructions per inference on one machine, fast and portable builds. */
+async function benchModel(dir, inputs, model, macs) {
+  const run = async (cflags) => {
+    buildModel(dir, { extraCflags: cflags || undefined });
+    const r = await runModel(dir, { inputs });
+    if (r.exitCode !== 0) throw new Error(`${dir}: the firmware exited ${r.exitCode}\n${r.stdout}${r.stderr}`);
+    return r.instructions;
+  };
+  const fast = await run('');
+  const portable = await run(PORTABLE);
+  return {
+    model, macs, instructions: fast, instructions_per_mac: fast / macs,
+    portable_instructions: portable, portable_instructions_per_mac: portable / macs, ratio_to_portable: fast / portable,
+  };
+}
+
+const totalMacs = (manifest) => manifest.layers.reduce((sum, l) => sum + l.macs, 0);
+
 if (!process.argv.includes('--layers-only')) {
   const mnist = join(root, 'examples', 'mnist');
   const sample = readTensorFile(join(mnist, 'inputs', 'sample_0.npy'));
+  const mobilenetFile = join(work, 'mobilenet.onnx');
+  writeFileSync(mobilenetFile, mobileNetV1Quarter());
   for (const machine of MACHINES) {
+    const models = (results.models[machine] ??= []);
     const dir = join(work, `mnist-int8-${machine}`);
     process.stderr.write(`MNIST int8 on ${machine} …\n`);
     const manifest = JSON.parse(onnx2mcu('compile', join(mnist, 'mnist.onnx'), '-o', dir, '--board', machine,
       '--quantize', 'int8', '--calibration', join(mnist, 'calibration.npy'), '--json'));
-    const macs = manifest.layers.reduce((sum, l) => sum + l.macs, 0);
-    const inputs = new Map([['input', sample]]);
-    const run = async (cflags) => {
-      buildModel(dir, { extraCflags: cflags || undefined });
-      const r = await runModel(dir, { inputs });
-      if (r.exitCode !== 0) throw new Error(`${dir}: the firmware exited ${r.exitCode}\n${r.stdout}${r.stderr}`);
-      return r.instructions;
-    };
-    const fast = await run('');
-    const portable = await run(PORTABLE);
-    (results.models[machine] ??= []).push({
-      model: 'MNIST int8 (whole inference, quantize and dequantize included)', macs,
-      instructions: fast, instructions_per_mac: fast / macs,
-      portable_instructions: portable, portable_instructions_per_mac: portable / macs, ratio_to_portable: fast / portable,
-    });
+    models.push(await benchModel(dir, new Map([['input', sample]]), 'MNIST int8 (whole inference, quantize and dequantize included)', totalMacs(manifest)));
+
+    const mobilenetDir = join(work, `mobilenet-${machine}`);
+    process.stderr.write(`MobileNetV1-0.25 96×96 int8 on ${machine} …\n`);
+    const mobilenet = JSON.parse(onnx2mcu('compile', mobilenetFile, '-o', mobilenetDir, '--board', machine,
+      '--quantize', 'int8', '--calibration', 'random', '--json'));
+    models.push(await benchModel(mobilenetDir, new Map([['input', mobileNetInput()]]),
+      'MobileNetV1-0.25 96×96 int8, random weights (whole inference, float input quantized)', totalMacs(mobilenet)));
   }
   if (!process.argv.includes('--no-embbert')) results.notes.embbert = 'measured by bench/embbert.mjs (bench/embbert.json), run after this script';
 }
