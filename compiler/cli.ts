@@ -206,6 +206,7 @@ export function makeProgram(): Command {
     .option('--expect <name=file>', 'expected output: the firmware compares and exits 1 on a mismatch', collect, [])
     .option('--out <dir>', 'where to write <output>.npy files (default <dir>/outputs)')
     .option('--profile', 'instructions per layer, from a private build with counter readings after every layer (writes <dir>/profile.json)')
+    .option('--portable-kernels', 'with --profile: profile a build of only the portable C kernels instead (printed; profile.json and the report keep the fast build\'s figures)')
     .option('--timeout <seconds>', 'kill the run after this long (exit 124)', '300')
     .option('--json', 'print a machine-readable summary')
     .action(async (dir: string, o) => {
@@ -220,10 +221,17 @@ export function makeProgram(): Command {
         process.stderr.write(`${result.stdout}${result.stderr}`.trim().split('\n').slice(-10).join('\n') + '\n');
         process.exitCode = result.exitCode;
       };
+      if (o.portableKernels && !o.profile) {
+        throw new CompileError('--portable-kernels on run goes with --profile (to run a portable build, build it with onnx2mcu build --portable-kernels)', 2);
+      }
       if (o.profile) {
-        const profile = await profileModel(dir, runOptions);
+        const profile = await profileModel(dir, runOptions, buildCflags({ portableKernels: o.portableKernels }));
         if ('failed' in profile) {
           reportFailure(profile.failed);
+          return;
+        }
+        if (o.portableKernels) {
+          print(o.json, profile, `${formatProfile(profile)}\n(portable kernels only: ${join(dir, PROFILE_FILE)} and the report keep the fast build's figures)`);
           return;
         }
         writeProfileRecord(dir, profileRecord(profile));

@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { cpuFlags, loadBoard } from '../../compiler/boards/index.js';
 import { runBatch } from '../../compiler/run/index.js';
 import { readTensorFile } from '../../compiler/tensor-files/index.js';
-import { cliOk } from '../helpers/cli.js';
+import { cli, cliOk } from '../helpers/cli.js';
 import { scratchDir } from '../helpers/pipeline.js';
 
 const root = join(import.meta.dirname, '..', '..');
@@ -63,5 +63,26 @@ describe('build --portable-kernels', () => {
       expect(portable[k].equals(fast[k]), `sample ${k}: portable firmware vs default firmware`).toBe(true);
       expect(portable[k].equals(host[k]), `sample ${k}: portable firmware vs host`).toBe(true);
     });
+  });
+
+  it('run --profile --portable-kernels profiles the portable build, and leaves profile.json to the fast one', () => {
+    const dir = join(work, 'mnist-int8');
+    cliOk(['build', dir]);
+    const input = `input=${join(mnist, 'inputs', 'sample_0.npy')}`;
+    const fast = JSON.parse(cliOk(['run', dir, '--input', input, '--profile', '--json']));
+    const recorded = readFileSync(join(dir, 'profile.json'), 'utf8');
+    const portable = JSON.parse(cliOk(['run', dir, '--input', input, '--profile', '--portable-kernels', '--json']));
+    expect(readFileSync(join(dir, 'profile.json'), 'utf8')).toBe(recorded);
+    const layer = (p: { layers: { kernel: string; instructions: number }[] }, kernel: string) =>
+      p.layers.filter((l) => l.kernel === kernel).reduce((sum, l) => sum + l.instructions, 0);
+    // the layers with a DSP variant cost more without it; those without one cost the same, to
+    // within the few instructions the profile's hook calibration may differ by between builds
+    expect(layer(portable, 'o2m_matmul_i8')).toBeGreaterThan(2 * layer(fast, 'o2m_matmul_i8'));
+    expect(layer(portable, 'o2m_conv2d_i8')).toBeGreaterThan(layer(fast, 'o2m_conv2d_i8'));
+    expect(layer(fast, 'o2m_maxpool3d_i8')).toBeGreaterThan(0);
+    expect(Math.abs(layer(portable, 'o2m_maxpool3d_i8') - layer(fast, 'o2m_maxpool3d_i8'))).toBeLessThanOrEqual(50);
+    const failed = cli(['run', dir, '--portable-kernels']);
+    expect(failed.code).toBe(2);
+    expect(failed.stderr).toMatch(/--portable-kernels on run goes with --profile/);
   });
 });
