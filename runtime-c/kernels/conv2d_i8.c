@@ -98,8 +98,31 @@ static void gather_patch(const o2m_conv2d_i8_params *p, const patch_buffer *b, c
   }
 }
 
+/* One pass of the 2×2 tile over a group of four taps, as asm because GCC 12 keeps one more
+ * value live than the 14 registers allow and spills inside the loop: 18 instructions per 16 MACs
+ * (2 weight words, 2 LDRD of patch words, 4 SXTB16, 8 SMLAD, the loop test). Each weight word is
+ * widened to its even pair for the patches' first words, then in place to its odd pair, so
+ * thirteen registers hold everything. */
+#define O2M_TILE_2X2_PASS                                  \
+  "ldr   %[w1], [%[w], %[taps]]\n\t"                       \
+  "ldr   %[w0], [%[w]], #4\n\t"                           \
+  "ldrd  %[x0], %[x1], [%[patch]], #8\n\t"                \
+  "sxtb16 %[t], %[w0]\n\t"                                \
+  "smlad %[a00], %[x0], %[t], %[a00]\n\t"                 \
+  "smlad %[a01], %[x1], %[t], %[a01]\n\t"                 \
+  "sxtb16 %[t], %[w1]\n\t"                                \
+  "smlad %[a10], %[x0], %[t], %[a10]\n\t"                 \
+  "smlad %[a11], %[x1], %[t], %[a11]\n\t"                 \
+  "ldrd  %[x0], %[x1], [%[patch]], #8\n\t"                \
+  "sxtb16 %[w0], %[w0], ror #8\n\t"                       \
+  "smlad %[a00], %[x0], %[w0], %[a00]\n\t"                \
+  "smlad %[a01], %[x1], %[w0], %[a01]\n\t"                \
+  "sxtb16 %[w1], %[w1], ror #8\n\t"                       \
+  "smlad %[a10], %[x0], %[w1], %[a10]\n\t"                \
+  "smlad %[a11], %[x1], %[w1], %[a11]\n\t"
+
 /* The four sums of two weight rows (`taps` apart) against both pixels' patches over the whole
- * groups of four taps: 16 MACs per pass in 2 weight loads, 2 LDRD, 4 SXTB16 and 8 SMLAD. */
+ * groups of four taps; an odd group count takes one pass before the two-pass loop. */
 typedef struct {
   int32_t row0_pixel0, row0_pixel1, row1_pixel0, row1_pixel1;
 } tile_sums;
@@ -107,25 +130,24 @@ typedef struct {
 static inline __attribute__((always_inline)) tile_sums tile_2x2(const int32_t *patch, const int32_t *end,
                                                                 const int8_t *w, int32_t taps) {
   int32_t acc00 = 0, acc01 = 0, acc10 = 0, acc11 = 0;
-  while (patch != end) {
-    const int32_t word1 = o2m_load_int8x4(w + taps);
-    const int32_t word0 = o2m_load_int8x4(w);
-    w += 4;
-    const int16x2_t even0 = patch[0], even1 = patch[1];
-    int16x2_t weights = __sxtb16(word0);
-    acc00 = __smlad(even0, weights, acc00);
-    acc01 = __smlad(even1, weights, acc01);
-    weights = __sxtb16(word1);
-    acc10 = __smlad(even0, weights, acc10);
-    acc11 = __smlad(even1, weights, acc11);
-    const int16x2_t odd0 = patch[2], odd1 = patch[3];
-    patch += 4;
-    weights = o2m_sxtb16_odd(word0);
-    acc00 = __smlad(odd0, weights, acc00);
-    acc01 = __smlad(odd1, weights, acc01);
-    weights = o2m_sxtb16_odd(word1);
-    acc10 = __smlad(odd0, weights, acc10);
-    acc11 = __smlad(odd1, weights, acc11);
+  int32_t w0, w1, x0, x1, t;
+  if (((end - patch) >> 2) & 1) {
+    __asm__(O2M_TILE_2X2_PASS
+            : [a00] "+r"(acc00), [a01] "+r"(acc01), [a10] "+r"(acc10), [a11] "+r"(acc11),
+              [patch] "+r"(patch), [w] "+r"(w), [w0] "=&r"(w0), [w1] "=&r"(w1), [x0] "=&r"(x0),
+              [x1] "=&r"(x1), [t] "=&r"(t)
+            : [taps] "r"(taps)
+            : "memory");
+  }
+  if (patch != end) {
+    __asm__("1:\n\t" O2M_TILE_2X2_PASS O2M_TILE_2X2_PASS
+            "cmp   %[patch], %[end]\n\t"
+            "bne   1b\n\t"
+            : [a00] "+r"(acc00), [a01] "+r"(acc01), [a10] "+r"(acc10), [a11] "+r"(acc11),
+              [patch] "+r"(patch), [w] "+r"(w), [w0] "=&r"(w0), [w1] "=&r"(w1), [x0] "=&r"(x0),
+              [x1] "=&r"(x1), [t] "=&r"(t)
+            : [taps] "r"(taps), [end] "r"(end)
+            : "memory", "cc");
   }
   return (tile_sums){acc00, acc01, acc10, acc11};
 }
