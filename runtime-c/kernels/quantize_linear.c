@@ -1,8 +1,31 @@
 /* onnx2mcu runtime: QuantizeLinear and DequantizeLinear, the border between float and integer
  * parts of a model. The only int8-path kernels that compute in float, as ONNX defines them. */
+#include "onnx2mcu/arch.h"
 #include "onnx2mcu/kernels_int8.h"
 #include "onnx2mcu/math_f32.h"
 
+#if O2M_KERNELS_FPU
+/* The same value with one VCVTR instead of o2m_roundf_even's bit manipulation: x / scale is the
+ * same IEEE division; inside ±1024 both round it half to even to the same integer (exact in
+ * float, as is its sum with the zero point, so the clamps agree), and outside, or for NaN, both
+ * end at a bound: the zero point lies in [lo, hi], and a quotient of magnitude 1024 or more is
+ * past either bound. */
+static inline int32_t quantize_one(float x, float scale, int32_t zero_point, float lo, float hi) {
+  const float quotient = x / scale;
+  if (!(quotient > -1024.0f)) {
+    return (int32_t)lo;
+  }
+  if (quotient >= 1024.0f) {
+    return (int32_t)hi;
+  }
+  float rounded;
+  __asm__("vcvtr.s32.f32 %0, %1" : "=t"(rounded) : "t"(quotient));
+  int32_t integer;
+  __asm__("vmov %0, %1" : "=r"(integer) : "t"(rounded));
+  const int32_t q = integer + zero_point;
+  return q < (int32_t)lo ? (int32_t)lo : q > (int32_t)hi ? (int32_t)hi : q;
+}
+#else
 /* round(x / scale) + zero_point, halves to even, saturated to [lo, hi]; NaN goes to lo. */
 static inline float quantize_one(float x, float scale, int32_t zero_point, float lo, float hi) {
   float q = o2m_roundf_even(x / scale) + (float)zero_point;
@@ -14,16 +37,18 @@ static inline float quantize_one(float x, float scale, int32_t zero_point, float
   }
   return q;
 }
+#endif
 
 #define DEFINE_QUANTIZE(name, qtype, lo, hi)                                                        \
   void name(const o2m_quantize_linear_params *p, const float *input, const float *scales,         \
             const qtype *zero_points, qtype *output) {                                            \
     int32_t i = 0;                                                                                \
+    const int32_t inner = p->inner; /* a local: the stores below may alias p */                   \
     for (int32_t o = 0; o < p->outer; ++o) {                                                      \
       for (int32_t c = 0; c < p->channels; ++c) {                                                 \
         const float scale = scales[c];                                                            \
         const int32_t zero_point = zero_points[c];                                                \
-        for (int32_t k = 0; k < p->inner; ++k, ++i) {                                             \
+        for (int32_t k = 0; k < inner; ++k, ++i) {                                                \
           output[i] = (qtype)quantize_one(input[i], scale, zero_point, (lo), (hi));               \
         }                                                                                         \
       }                                                                                           \

@@ -28,10 +28,11 @@ function kernelVariants(board: string, extra: string[] = []): string[] {
 }
 
 describe('build --portable-kernels', () => {
-  it('arch.h selects DSP on Cortex-M4 and M7, Helium on the M55, and nothing with O2M_PORTABLE_KERNELS', () => {
-    expect(kernelVariants('mps2-an386')).toEqual(['O2M_KERNELS_DSP']);
-    expect(kernelVariants('mps2-an500')).toEqual(['O2M_KERNELS_DSP']);
-    expect(kernelVariants('mps3-an547')).toContain('O2M_KERNELS_MVE');
+  it('arch.h selects DSP and FPU on Cortex-M4F and M7, Helium on the M55, nothing on the M0+, and nothing with O2M_PORTABLE_KERNELS', () => {
+    expect(kernelVariants('mps2-an386')).toEqual(['O2M_KERNELS_DSP', 'O2M_KERNELS_FPU']);
+    expect(kernelVariants('mps2-an500')).toEqual(['O2M_KERNELS_DSP', 'O2M_KERNELS_FPU']);
+    expect(kernelVariants('mps3-an547')).toEqual(['O2M_KERNELS_DSP', 'O2M_KERNELS_FPU', 'O2M_KERNELS_MVE']);
+    expect(kernelVariants('pico')).toEqual([]);
     for (const board of ['mps2-an386', 'mps2-an500', 'mps3-an547']) {
       expect(kernelVariants(board, ['-DO2M_PORTABLE_KERNELS']), board).toEqual([]);
     }

@@ -18,4 +18,11 @@
 #define O2M_KERNELS_MVE 1
 #endif
 
+/* A single-precision FPU on an Arm core (Cortex-M4F, M7, M33, M55): float-to-int conversions
+ * with VCVTR, in the FPSCR's rounding mode, which onnx2mcu leaves at its reset value (round to
+ * nearest, ties to even). */
+#if defined(__ARM_FP) && (__ARM_FP & 4) && defined(__arm__) && !defined(O2M_PORTABLE_KERNELS)
+#define O2M_KERNELS_FPU 1
+#endif
+
 #endif /* ONNX2MCU_ARCH_H */
