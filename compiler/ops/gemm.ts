@@ -2,7 +2,7 @@
 import type { ConstTensor, Node } from '../ir/graph.js';
 import { clampValue, fusedBounds } from './op.js';
 import { isQuantizedNode } from './int8-lowering.js';
-import { lowerInt8Product } from './matmul.js';
+import { int8ProductScratchBytes, lowerInt8Product, type Int8Product } from './matmul.js';
 import {
   attrFloat, attrInt, fusedClamp, inputArg, nodeError, outputArg, requireFloat32, requireInput,
   type EvalContext, type LowerContext, type OpFamily, type TypedShape,
@@ -65,6 +65,17 @@ function evaluateGemm(ctx: EvalContext): ConstTensor[] {
   return [{ name: ctx.node.outputs[0], dtype: 'float32', shape: [M, N], data: y }];
 }
 
+/** The int8 product Gemm lowers to; the quantize pass broadcast C to one int32 bias per column. */
+function gemmInt8Product(ctx: LowerContext): Int8Product {
+  const { M, N, K, transA, transB } = gemmDims(ctx);
+  return {
+    M, N, K, batch: [], aBatchStrides: [], bBatchStrides: [],
+    aStrides: transA ? [1, M] : [K, 1], bStrides: transB ? [1, K] : [N, 1],
+    bias: ctx.node.inputs[2] ? inputArg(ctx, 2) : { kind: 'null', ctype: 'int32_t' },
+    alpha: attrFloat(ctx.node, 'alpha', 1),
+  };
+}
+
 export const gemmFamily: OpFamily = {
   opTypes: ['Gemm'],
   opsets: [1, 17],
@@ -93,17 +104,11 @@ export const gemmFamily: OpFamily = {
     },
   },
 
+  scratchBytes: (ctx) => (isQuantizedNode(ctx) ? int8ProductScratchBytes(ctx, gemmInt8Product(ctx)) : 0),
+
   lower(ctx: LowerContext) {
+    if (isQuantizedNode(ctx)) return lowerInt8Product(ctx, gemmInt8Product(ctx));
     const { M, N, K, transA, transB } = gemmDims(ctx);
-    if (isQuantizedNode(ctx)) {
-      // The quantize pass broadcast C to one int32 bias per column.
-      return lowerInt8Product(ctx, {
-        M, N, K, batch: [], aBatchStrides: [], bBatchStrides: [],
-        aStrides: transA ? [1, M] : [K, 1], bStrides: transB ? [1, K] : [N, 1],
-        bias: ctx.node.inputs[2] ? inputArg(ctx, 2) : { kind: 'null', ctype: 'int32_t' },
-        alpha: attrFloat(ctx.node, 'alpha', 1),
-      });
-    }
     const [cStrideM, cStrideN] = biasStrides(ctx, M, N);
     const hasC = Boolean(ctx.node.inputs[2]);
     return {

@@ -64,6 +64,20 @@ export interface Int8Product {
   alpha: number;
 }
 
+/** Whether B reaches the kernel as a constant laid out [N][K] by constantWeightsLaidOut. */
+const weightsLaidOut = (ctx: LowerContext, p: Int8Product) => Boolean(ctx.constants[1]) && p.bBatchStrides.every((s) => s === 0);
+
+/**
+ * The int8 kernel's working memory (kernels_int8.h): on cores with the DSP extension, when A and
+ * B are both contiguous along K, each A row widened to int16 once for four columns per pass
+ * (2 bytes per k of the whole groups of four). Planned on every target, since the plan does not
+ * know the core: the portable kernel leaves it untouched.
+ */
+export function int8ProductScratchBytes(ctx: LowerContext, p: Int8Product): number {
+  const bAlongK = weightsLaidOut(ctx, p) || p.bStrides[0] === 1;
+  return p.aStrides[1] === 1 && bAlongK ? 2 * (p.K & ~3) : 0;
+}
+
 /** The int8 kernel call for MatMul and Gemm: B per channel (a weight) or per tensor (an activation). */
 export function lowerInt8Product(ctx: LowerContext, p: Int8Product): KernelCall {
   if (p.batch.length > O2M_MAX_DIMS) throw nodeError(ctx.node, `more than ${O2M_MAX_DIMS} batch axes`);
@@ -76,7 +90,7 @@ export function lowerInt8Product(ctx: LowerContext, p: Int8Product): KernelCall 
   const aOffset = -a.zeroPoint;
   const bOffset = perChannel ? 0 : -b.zeroPoints[0];
   // A constant B is one matrix (int8 refuses constants with batch axes) that every batch reads.
-  const weights = ctx.constants[1] && p.bBatchStrides.every((s) => s === 0) ? constantWeightsLaidOut(ctx, p, aOffset, bOffset) : undefined;
+  const weights = weightsLaidOut(ctx, p) ? constantWeightsLaidOut(ctx, p, aOffset, bOffset) : undefined;
   return {
     node: ctx.node.name,
     opType: ctx.node.opType,
@@ -98,6 +112,7 @@ export function lowerInt8Product(ctx: LowerContext, p: Int8Product): KernelCall 
     args: [
       inputArg(ctx, 0), weights?.b ?? inputArg(ctx, 1), weights?.bias ?? p.bias,
       ...requantizationArgs(ctx, multipliers), outputArg(ctx),
+      int8ProductScratchBytes(ctx, p) > 0 ? { kind: 'scratch', ctype: 'int32_t' } : { kind: 'null', ctype: 'int32_t' },
     ],
     macs: p.batch.reduce((x, y) => x * y, 1) * p.M * p.N * p.K,
   };
@@ -136,6 +151,14 @@ function constantWeightsLaidOut(ctx: LowerContext, p: Int8Product, aOffset: numb
   return { b, bias: { kind: 'derived', tensor: { name: `${ctx.node.name}::bias_with_input_offset`, dtype: 'int32', shape: [N], data: bias } } };
 }
 
+function matmulInt8Product(ctx: LowerContext): Int8Product {
+  const { M, N, K, batch, aBatchStrides, bBatchStrides } = matmulDims(ctx);
+  return {
+    M, N, K, batch, aBatchStrides, bBatchStrides, aStrides: [K, 1], bStrides: [N, 1],
+    bias: { kind: 'null', ctype: 'int32_t' }, alpha: 1,
+  };
+}
+
 export const matmulFamily: OpFamily = {
   opTypes: ['MatMul'],
   opsets: [1, 17],
@@ -162,14 +185,10 @@ export const matmulFamily: OpFamily = {
       ? 'a constant B with batch axes has no per-channel int8 kernel' : undefined),
   },
 
+  scratchBytes: (ctx) => (isQuantizedNode(ctx) ? int8ProductScratchBytes(ctx, matmulInt8Product(ctx)) : 0),
+
   lower(ctx: LowerContext) {
-    if (isQuantizedNode(ctx)) {
-      const { M, N, K, batch, aBatchStrides, bBatchStrides } = matmulDims(ctx);
-      return lowerInt8Product(ctx, {
-        M, N, K, batch, aBatchStrides, bBatchStrides, aStrides: [K, 1], bStrides: [N, 1],
-        bias: { kind: 'null', ctype: 'int32_t' }, alpha: 1,
-      });
-    }
+    if (isQuantizedNode(ctx)) return lowerInt8Product(ctx, matmulInt8Product(ctx));
     if (requireInput(ctx, 0).dtype !== 'float32') return lowerContraction(ctx, matmulContraction(ctx));
     const { M, N, K, batch, aBatchStrides, bBatchStrides } = matmulDims(ctx);
     if (batch.length > O2M_MAX_DIMS) throw nodeError(ctx.node, `more than ${O2M_MAX_DIMS} batch axes`);
@@ -208,6 +227,14 @@ function withBTransposed(ctx: { node: Node; inputs: (TypedShape | undefined)[] }
   return { ...ctx, inputs: [ctx.inputs[0], { ...b, shape }] };
 }
 
+function transposedBInt8Product(ctx: LowerContext): Int8Product {
+  const { M, N, K, batch, aBatchStrides, bBatchStrides } = matmulDims(withBTransposed(ctx));
+  return {
+    M, N, K, batch, aBatchStrides, bBatchStrides, aStrides: [K, 1], bStrides: [1, K],
+    bias: { kind: 'null', ctype: 'int32_t' }, alpha: 1,
+  };
+}
+
 export const matmulTransposedBFamily: OpFamily = {
   opTypes: [MATMUL_TRANSPOSED_B_OP],
   domain: FUSED_DOMAIN,
@@ -218,12 +245,10 @@ export const matmulTransposedBFamily: OpFamily = {
     return [{ dtype: 'int8', shape: matmulDims(withBTransposed(ctx)).out }];
   },
 
+  scratchBytes: (ctx) => (isQuantizedNode(ctx) ? int8ProductScratchBytes(ctx, transposedBInt8Product(ctx)) : 0),
+
   lower(ctx: LowerContext) {
     if (!isQuantizedNode(ctx)) throw nodeError(ctx.node, 'has no float kernel (only int8 attention uses it)');
-    const { M, N, K, batch, aBatchStrides, bBatchStrides } = matmulDims(withBTransposed(ctx));
-    return lowerInt8Product(ctx, {
-      M, N, K, batch, aBatchStrides, bBatchStrides, aStrides: [K, 1], bStrides: [1, K],
-      bias: { kind: 'null', ctype: 'int32_t' }, alpha: 1,
-    });
+    return lowerInt8Product(ctx, transposedBInt8Product(ctx));
   },
 };

@@ -3,8 +3,10 @@
  *
  * On cores with the DSP extension (O2M_KERNELS_DSP, onnx2mcu/arch.h), a batch whose A rows are
  * contiguous runs on SMLAD, two multiply-accumulates per instruction: with B's columns contiguous
- * too (weights, which the compiler stores [N][K] for this; attention's Kᵀ) three columns per pass
- * share each A word; with B's rows contiguous (attention's V) four columns of two rows per pass.
+ * too (weights, which the compiler stores [N][K] for this; attention's Kᵀ) each A row is widened
+ * once to int16 in the scratch buffer and four columns per pass share each widened word, the
+ * last N % 4 columns three at a time on the int8 row; with B's rows contiguous (attention's V)
+ * four columns of two rows per pass.
  * A read through a stride along K takes the portable loops. */
 #include <stddef.h>
 
@@ -108,15 +110,115 @@ static int32_t b_offset_term(const o2m_matmul_i8_params *p, const int8_t *a_row,
   return p->b_offset * a_sum;
 }
 
+/* A row widened once to int16 with its offset added, in SMLAD order: each group of four k as the
+ * words (a0, a2) and (a1, a3), the pairs SXTB16 makes of a weight word. */
+static void widen_row(const int8_t *a_row, int32_t whole, int16x2_t a_offsets, int32_t *widened) {
+  for (int32_t k = 0; k < whole; k += 4, widened += 2) {
+    const int32_t word = o2m_load_int8x4(a_row + k);
+    widened[0] = __sadd16(__sxtb16(word), a_offsets);
+    widened[1] = __sadd16(o2m_sxtb16_odd(word), a_offsets);
+  }
+}
+
+/* One group of four k for four columns `stride` apart, against the widened row: asm, as the
+ * loop needs thirteen registers and GCC 12 spills past eleven. Columns 1 and 3 are read at
+ * +stride from the pointers to columns 0 and 2 before those advance. */
+#define O2M_FOUR_COLUMNS_PASS                           \
+  "ldrd  %[even], %[odd], [%[row]], #8\n\t"            \
+  "ldr   %[w], [%[col0], %[stride]]\n\t"               \
+  "sxtb16 %[t], %[w]\n\t"                              \
+  "smlad %[s1], %[even], %[t], %[s1]\n\t"              \
+  "sxtb16 %[w], %[w], ror #8\n\t"                      \
+  "smlad %[s1], %[odd], %[w], %[s1]\n\t"               \
+  "ldr   %[w], [%[col0]], #4\n\t"                      \
+  "sxtb16 %[t], %[w]\n\t"                              \
+  "smlad %[s0], %[even], %[t], %[s0]\n\t"              \
+  "sxtb16 %[w], %[w], ror #8\n\t"                      \
+  "smlad %[s0], %[odd], %[w], %[s0]\n\t"               \
+  "ldr   %[w], [%[col2], %[stride]]\n\t"               \
+  "sxtb16 %[t], %[w]\n\t"                              \
+  "smlad %[s3], %[even], %[t], %[s3]\n\t"              \
+  "sxtb16 %[w], %[w], ror #8\n\t"                      \
+  "smlad %[s3], %[odd], %[w], %[s3]\n\t"               \
+  "ldr   %[w], [%[col2]], #4\n\t"                      \
+  "sxtb16 %[t], %[w]\n\t"                              \
+  "smlad %[s2], %[even], %[t], %[s2]\n\t"              \
+  "sxtb16 %[w], %[w], ror #8\n\t"                      \
+  "smlad %[s2], %[odd], %[w], %[s2]\n\t"
+
+/* sums[j] += sum_k (a + ao)·b over the whole groups of four k, for four columns: 22 instructions
+ * per 16 MACs in the two-pass loop (one LDRD of the widened row serves all four). Not inlined: its
+ * asm needs thirteen registers, which a caller's live values can leave GCC unable to find. */
+static __attribute__((noinline)) void four_columns(const int32_t *row, const int32_t *end,
+                                                               const int8_t *col0, int32_t stride,
+                                                               int32_t sums[4]) {
+  int32_t s0 = sums[0], s1 = sums[1], s2 = sums[2], s3 = sums[3];
+  const int8_t *col2 = col0 + 2 * stride;
+  int32_t even, odd, w, t;
+  if (((end - row) >> 1) & 1) {
+    __asm__(O2M_FOUR_COLUMNS_PASS
+            : [s0] "+r"(s0), [s1] "+r"(s1), [s2] "+r"(s2), [s3] "+r"(s3), [row] "+r"(row),
+              [col0] "+r"(col0), [col2] "+r"(col2), [even] "=&r"(even), [odd] "=&r"(odd), [w] "=&r"(w),
+              [t] "=&r"(t)
+            : [stride] "r"(stride)
+            : "memory");
+  }
+  if (row != end) {
+    __asm__("1:\n\t" O2M_FOUR_COLUMNS_PASS O2M_FOUR_COLUMNS_PASS
+            "cmp   %[row], %[end]\n\t"
+            "bne   1b\n\t"
+            : [s0] "+r"(s0), [s1] "+r"(s1), [s2] "+r"(s2), [s3] "+r"(s3), [row] "+r"(row),
+              [col0] "+r"(col0), [col2] "+r"(col2), [even] "=&r"(even), [odd] "=&r"(odd), [w] "=&r"(w),
+              [t] "=&r"(t)
+            : [stride] "r"(stride), [end] "r"(end)
+            : "memory", "cc");
+  }
+  sums[0] = s0;
+  sums[1] = s1;
+  sums[2] = s2;
+  sums[3] = s3;
+}
+
 static int8_t *block_dsp(const o2m_matmul_i8_params *p, const int8_t *a, const int8_t *b,
                          const int32_t *bias, const int32_t *multipliers, const int32_t *shifts,
-                         int8_t *y) {
+                         int8_t *y, int32_t *scratch) {
   const int32_t whole = p->K & ~3;
   const int16x2_t a_offsets = (int16x2_t)((uint32_t)(uint16_t)p->a_offset * 0x00010001u);
   for (int32_t m = 0; m < p->M; ++m) {
     const int8_t *a_row = a + m * p->a_stride_m;
     const int32_t row_term = b_offset_term(p, a_row, whole);
-    for (int32_t n = 0; n < p->N;) {
+    int32_t n = 0;
+    if (scratch != NULL && whole > 0) {
+      /* four columns at a time against the row widened once (scratch: 2 bytes per k) */
+      widen_row(a_row, whole, a_offsets, scratch);
+      /* locals, not p's fields: the int8 stores below could alias p, so GCC would reload them */
+      const int32_t stride = p->b_stride_n, columns = p->N, channel_step = p->per_channel ? 1 : 0;
+      const int32_t output_offset = p->output_offset, act_min = p->act_min, act_max = p->act_max;
+      const int has_tail = whole != p->K;
+      for (; n + 4 <= columns; n += 4, y += 4) {
+        const int8_t *b0 = b + n * stride;
+        int32_t sums[4];
+        for (int32_t j = 0; j < 4; ++j) {
+          sums[j] = row_term + (bias != NULL ? bias[n + j] : 0);
+        }
+        four_columns(scratch, scratch + whole / 2, b0, stride, sums);
+        if (has_tail) {
+          for (int32_t j = 0; j < 4; ++j) {
+            sums[j] += tail_products(p, a_row, b0 + j * stride, whole);
+          }
+        }
+        const int32_t *m = multipliers + n * channel_step, *s = shifts + n * channel_step;
+        const int8_t y0 = o2m_requantize_i8_fast(sums[0], m[0], s[0], output_offset, act_min, act_max);
+        const int8_t y1 = o2m_requantize_i8_fast(sums[1], m[channel_step], s[channel_step], output_offset, act_min, act_max);
+        const int8_t y2 = o2m_requantize_i8_fast(sums[2], m[2 * channel_step], s[2 * channel_step], output_offset, act_min, act_max);
+        const int8_t y3 = o2m_requantize_i8_fast(sums[3], m[3 * channel_step], s[3 * channel_step], output_offset, act_min, act_max);
+        y[0] = y0;
+        y[1] = y1;
+        y[2] = y2;
+        y[3] = y3;
+      }
+    }
+    while (n < p->N) {
       const int8_t *b0 = b + n * p->b_stride_n;
       const int32_t columns = p->N - n < 3 ? p->N - n : 3;
       int32_t sums[3];
@@ -199,7 +301,7 @@ static int8_t *block_dsp_b_rows(const o2m_matmul_i8_params *p, const int8_t *a, 
 
 void o2m_matmul_i8(const o2m_matmul_i8_params *p, const int8_t *a, const int8_t *b,
                    const int32_t *bias, const int32_t *multipliers, const int32_t *shifts,
-                   int8_t *output) {
+                   int8_t *output, int32_t *scratch) {
   int32_t batches = 1;
   for (int32_t axis = 0; axis < p->batch_rank; ++axis) {
     batches *= p->batch_shape[axis];
@@ -211,13 +313,14 @@ void o2m_matmul_i8(const o2m_matmul_i8_params *p, const int8_t *a, const int8_t 
   for (int32_t batch = 0; batch < batches; ++batch) {
 #if O2M_KERNELS_DSP
     if (p->a_stride_k == 1 && p->b_stride_k == 1) {
-      y = block_dsp(p, a + a_base, b + b_base, bias, multipliers, shifts, y);
+      y = block_dsp(p, a + a_base, b + b_base, bias, multipliers, shifts, y, scratch);
     } else if (p->a_stride_k == 1 && p->b_stride_n == 1) {
       y = block_dsp_b_rows(p, a + a_base, b + b_base, bias, multipliers, shifts, y);
     } else {
       y = block_portable(p, a + a_base, b + b_base, bias, multipliers, shifts, y);
     }
 #else
+    (void)scratch;
     y = block_portable(p, a + a_base, b + b_base, bias, multipliers, shifts, y);
 #endif
     /* the odometer over the batch axes, innermost first */

@@ -87,10 +87,12 @@ typedef struct {
   int32_t act_min, act_max;
 } o2m_matmul_i8_params;
 
-/* bias ([N]) may be NULL. */
+/* bias ([N]) may be NULL. scratch: working memory for the fast variants (the portable kernel
+ * never touches it), 2 bytes per k of K rounded down to a multiple of 4, 4-byte aligned, when
+ * A and B are both contiguous along K (a_stride_k = b_stride_k = 1); else NULL. */
 void o2m_matmul_i8(const o2m_matmul_i8_params *p, const int8_t *a, const int8_t *b,
                    const int32_t *bias, const int32_t *multipliers, const int32_t *shifts,
-                   int8_t *output);
+                   int8_t *output, int32_t *scratch);
 
 /* ---- element-wise functions of one int8 input: a 256-entry table --------------------------
  * output[i] = table[input[i] + 128]; the compiler filled the table by evaluating the function on
