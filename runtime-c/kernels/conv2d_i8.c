@@ -11,6 +11,7 @@
 #include "onnx2mcu/fixed_point.h"
 #include "onnx2mcu/kernels_int8.h"
 
+#include "conv2d_depthwise_i8.h"
 #include "dsp_simd.h"
 #include "requantize_i8.h"
 #include "window_taps.h"
@@ -286,7 +287,11 @@ void o2m_conv2d_i8(const o2m_conv2d_i8_params *p, const int8_t *input, const int
                    int8_t *output, int32_t *scratch) {
 #if O2M_KERNELS_DSP
   if (scratch != NULL) {
-    conv_dsp(p, input, weights, bias, multipliers, shifts, output, scratch);
+    if (p->groups > 1 && p->groups == p->in_c && p->out_c == p->in_c) {
+      o2m_conv2d_depthwise_i8_dsp(p, input, weights, bias, multipliers, shifts, output, scratch);
+    } else {
+      conv_dsp(p, input, weights, bias, multipliers, shifts, output, scratch);
+    }
     return;
   }
 #else

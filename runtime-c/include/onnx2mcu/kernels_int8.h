@@ -45,8 +45,10 @@ typedef struct {
 } o2m_conv2d_i8_params;
 
 /* bias may be NULL. scratch: working memory for the fast variants (the portable kernel never
- * touches it), 8 bytes per tap of one output channel ((in_c / groups) · k_h · k_w), 4-byte
- * aligned; NULL for depthwise convolutions. */
+ * touches it), 4-byte aligned: 8 bytes per tap of one output channel ((in_c / groups) · k_h · k_w);
+ * for a depthwise 3×3 with dilation 1 and stride_w 1 or 2, four padded input rows of
+ * round_up((4 - pad_left % 4) % 4 + max(stride_w · (out_w - 1) + 4, pad_left + in_w), 4) bytes
+ * each; NULL for other depthwise convolutions. */
 void o2m_conv2d_i8(const o2m_conv2d_i8_params *p, const int8_t *input, const int8_t *weights,
                    const int32_t *bias, const int32_t *multipliers, const int32_t *shifts,
                    int8_t *output, int32_t *scratch);

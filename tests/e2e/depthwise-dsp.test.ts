@@ -1,0 +1,90 @@
+// The Cortex-M4 DSP variant of the depthwise o2m_conv2d_i8 (runtime-c/kernels/conv2d_depthwise_i8.c:
+// a ring of padded input rows in arena scratch, SMLAD on two outputs per word) against its
+// definition, bit for bit: 3×3 stride 1 on odd sizes, width 1 and 2, odd channel counts, stride 2
+// with symmetric and MobileNet's [0, 0, 1, 1] padding, mixed strides, no padding, a fused ReLU,
+// Clip(0, 6) and clips that clamp inside int8, zero points at both ends of int8, no bias, batch 2
+// and saturating outputs; 5×5,
+// dilated and 1-D depthwise convolutions get no scratch and keep the portable loops. It runs on the
+// host (portable), on mps2-an386 (DSP) and on that firmware built with -DO2M_PORTABLE_KERNELS.
+import { describe, expect, it } from 'vitest';
+import { compileInt8 } from '../helpers/int8.js';
+import { casesModel, expectFastEqualsPortable, inputZeroPoint, sampleCases, type FastCase } from '../helpers/fast-kernels.js';
+import type { NodeSpec } from '../helpers/onnx-builder.js';
+
+type After = 'Relu' | [number, number]; // a fused Relu or Clip(lo, hi)
+
+const depthwise = (id: string, attrs: Record<string, number | number[]>, opts: { bias?: boolean; after?: After } = {}) =>
+  (x: string, y: string, w: string, b: string): NodeSpec[] => {
+    const inputs = opts.bias === false ? [x, w] : [x, w, b];
+    const conv = (out: string): NodeSpec => ({ op: 'Conv', name: `dw_${id}`, inputs, outputs: [out], attrs });
+    if (opts.after === 'Relu') return [conv(`${y}_pre`), { op: 'Relu', inputs: [`${y}_pre`], outputs: [y] }];
+    if (opts.after) {
+      const [lo, hi] = opts.after;
+      const bound = (name: string, value: number): NodeSpec =>
+        ({ op: 'Constant', inputs: [], outputs: [name], attrs: { value: { tensor: { dtype: 'float32', shape: [], data: [value] } } } });
+      return [conv(`${y}_pre`), bound(`${y}_lo`, lo), bound(`${y}_hi`, hi),
+        { op: 'Clip', inputs: [`${y}_pre`, `${y}_lo`, `${y}_hi`], outputs: [y] }];
+    }
+    return [conv(y)];
+  };
+
+interface DepthwiseCase extends FastCase {
+  /** Whether the DSP kernel takes it (and so it gets scratch). */
+  fast: boolean;
+}
+
+const dw = (id: string, x: number[], k: number[], range: [number, number], attrs: Record<string, number | number[]>,
+  fast: boolean, opts: { bias?: boolean; after?: After } = {}): DepthwiseCase => ({
+  id, x, range, fast, weight: [x[1], 1, ...k], ...(opts.bias === false ? {} : { bias: x[1] }),
+  nodes: depthwise(id, { group: x[1], ...attrs }, opts),
+});
+
+const CASES: DepthwiseCase[] = [
+  // 3×3, pad 1, stride 1 on 7×9, three channels: an odd output width (a lone last output).
+  dw('s1', [1, 3, 7, 9], [3, 3], [0, 2], { pads: [1, 1, 1, 1] }, true),
+  // Width 1 and width 2 (one lone output; one pair), five channels, zero point 127, no bias.
+  dw('w1', [1, 5, 6, 1], [3, 3], [-2, 0], { pads: [1, 1, 1, 1] }, true, { bias: false }),
+  dw('w2', [1, 5, 4, 2], [3, 3], [-1, 1], { pads: [1, 1, 1, 1] }, true),
+  // No padding: the windows never leave the input.
+  dw('valid', [1, 3, 6, 8], [3, 3], [-1, 2], {}, true),
+  // MobileNet's stride 2: symmetric padding on odd and even sizes, and pads [0, 0, 1, 1] (SAME_UPPER).
+  dw('s2', [1, 7, 9, 11], [3, 3], [-1, 1], { strides: [2, 2], pads: [1, 1, 1, 1] }, true, { after: 'Relu' }),
+  dw('s2upper', [1, 4, 10, 8], [3, 3], [0, 3], { strides: [2, 2], pads: [0, 0, 1, 1] }, true, { after: [0, 6] }),
+  // Strides 2 × 1 and 1 × 2, asymmetric padding.
+  dw('s21', [1, 3, 9, 7], [3, 3], [-2, 1], { strides: [2, 1], pads: [1, 0, 0, 1] }, true),
+  dw('s12', [1, 3, 5, 10], [3, 3], [-1, 1], { strides: [1, 2], pads: [0, 1, 1, 0] }, true, { after: 'Relu' }),
+  // Clips whose bound is not the output range's end (which must reach 0): act_min above -128 at
+  // stride 1, act_max below 127 at stride 2, so the clamp is not SSAT's alone.
+  dw('s1clip', [1, 4, 6, 9], [3, 3], [-1, 1], { pads: [1, 1, 1, 1] }, true, { after: [0.25, 6] }),
+  dw('s2clip', [1, 4, 9, 9], [3, 3], [-1, 1], { strides: [2, 2], pads: [1, 1, 1, 1] }, true, { after: [-6, -0.25] }),
+  // Batch 2, wide inputs: outputs saturate.
+  dw('batch', [2, 6, 5, 6], [3, 3], [-1, 1], { pads: [1, 1, 1, 1] }, true),
+  // 5×5, dilated 3×3 and 1-D kernels: the portable loops.
+  dw('k5', [1, 3, 8, 7], [5, 5], [-1, 1], { pads: [2, 2, 2, 2] }, false),
+  dw('dilated', [1, 3, 8, 9], [3, 3], [-1, 1], { pads: [2, 2, 2, 2], dilations: [2, 2] }, false),
+  dw('conv1d', [1, 4, 11], [3], [-1, 1], { pads: [1, 1] }, false),
+];
+
+describe('depthwise o2m_conv2d_i8 on a DSP core', () => {
+  it('gives the portable kernel\'s bits on mps2-an386, built fast and built portable, for every shape and offset', async () => {
+    const calibration = [0, 1, 2, 3].map((i) => sampleCases(CASES, 4000 + 77 * i, 1));
+    const m = compileInt8(casesModel(CASES), calibration, { board: 'mps2-an386', label: 'depthwise-dsp' });
+    expect(inputZeroPoint(m, 'x_s1')).toBe(-128);
+    expect(inputZeroPoint(m, 'x_w1')).toBe(127);
+    // The two clips clamp inside int8 (the other activations' bounds are the output range's ends).
+    const clamp = (id: string) => {
+      const call = m.compiled.lowered.steps.find((s) => s.node === `dw_${id}`)!;
+      return [call.params.act_min, call.params.act_max].map((v) => (v as { int: number }).int);
+    };
+    expect(clamp('s1clip')[0]).toBeGreaterThan(-128);
+    expect(clamp('s2clip')[1]).toBeLessThan(127);
+    const convs = m.graph.nodes.filter((n) => n.opType === 'Conv');
+    expect(convs).toHaveLength(CASES.length);
+    // The DSP kernel's shapes get scratch in the arena; the others stay portable with none.
+    const scratch = m.compiled.plan.buffers.filter((b) => b.name.endsWith('#scratch')).map((b) => b.name).sort();
+    expect(scratch).toEqual(CASES.filter((c) => c.fast).map((c) => `dw_${c.id}#scratch`).sort());
+
+    const counts = await expectFastEqualsPortable(m, CASES, sampleCases(CASES, 13, 1.5));
+    expect(counts.fast).toBeLessThan(counts.portable);
+  }, 300_000);
+});
