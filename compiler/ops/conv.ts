@@ -109,7 +109,8 @@ function lowerConv2dInt8(ctx: LowerContext, batch: number, inC: number, outC: nu
   return {
     node: ctx.node.name,
     opType: 'Conv',
-    kernel: 'o2m_conv2d_i8',
+    // Depthwise has its own entry point, so that other models link none of its fast variant.
+    kernel: isDepthwise(inC, outC, group) ? 'o2m_conv2d_depthwise_i8' : 'o2m_conv2d_i8',
     paramsType: 'o2m_conv2d_i8_params',
     params: {
       ...conv2dGeometryParams(batch, inC, outC, group, geo),
@@ -132,15 +133,16 @@ function lowerConv2dInt8(ctx: LowerContext, batch: number, inC: number, outC: nu
  * The int8 kernel's working memory (kernels_int8.h): on cores with the DSP extension it gathers
  * two output pixels' input patches into int16 columns for SMLAD, after a table of each tap's
  * offset in the input; K taps take 4·K bytes of table and 2·2·K of columns. A depthwise 3×3
- * (dilation 1, stride_w 1 or 2) instead keeps four padded input rows (a ring of three and one of
+ * (dilation 1, stride_w 1 or 2; o2m_conv2d_depthwise_i8) instead keeps four padded input rows (a ring of three and one of
  * zero points, runtime-c/kernels/conv2d_depthwise_i8.c), each long enough for the word load at
  * the last output and for the input row after pad_left, plus the 0 to 3 bytes that put the input
  * part on a word boundary; other depthwise shapes get none and run the portable loops. Planned
  * on every target, since the plan does not know the core: the portable kernel leaves it untouched.
  */
+const isDepthwise = (inC: number, outC: number, group: number) => group > 1 && group === inC && outC === inC;
+
 function conv2dInt8ScratchBytes(inC: number, outC: number, group: number, w: ReturnType<typeof planeWindow>): number {
-  const depthwise = group > 1 && group === inC && outC === inC;
-  if (depthwise) {
+  if (isDepthwise(inC, outC, group)) {
     const fast = w.k_h === 3 && w.k_w === 3 && w.dil_h === 1 && w.dil_w === 1 && (w.stride_w === 1 || w.stride_w === 2);
     if (!fast) return 0;
     const lead = (4 - (w.pad_left % 4)) % 4; // so that the input part of a padded row is word-aligned

@@ -1,6 +1,7 @@
-/* onnx2mcu runtime: the depthwise int8 Conv (groups == in_c == out_c, NCHW) on the Armv7E-M DSP
- * extension, 3×3, dilation 1, stride_w 1 or 2 (any stride_h, any padding). Its results equal
- * o2m_conv2d_i8's portable loops (conv2d_i8.c, the definition) bit for bit.
+/* onnx2mcu runtime: the depthwise int8 Conv (groups == in_c == out_c, NCHW), o2m_conv2d_depthwise_i8:
+ * the portable loops of o2m_conv2d_i8 (conv2d_i8.c, the definition), and on the Armv7E-M DSP
+ * extension a variant for 3×3, dilation 1, stride_w 1 or 2 (any stride_h, any padding) whose
+ * results equal them bit for bit.
  *
  * Layout. Each channel is its own plane, so the kernel walks a channel's output rows and keeps the
  * three input rows a 3×3 window needs in a ring of three padded rows in scratch (input row iy in
@@ -35,7 +36,10 @@
  * Clamping to [act_min, act_max] within int8 equals SSAT to 8 bits and then the clamp, done for two
  * outputs at once by SSUB8/SEL on the packed bytes. A channel outside those bounds (a huge bias,
  * shift 0, a large left shift) takes plain sums and o2m_requantize_i8_fast instead. */
-#include "conv2d_depthwise_i8.h"
+#include <stddef.h>
+
+#include "onnx2mcu/arch.h"
+#include "onnx2mcu/kernels_int8.h"
 
 #if O2M_KERNELS_DSP
 #include "onnx2mcu/libc_subset.h"
@@ -360,9 +364,9 @@ static __attribute__((noinline)) void channel_exact(const dw_geometry *g, const 
   channel_rows(g, plane, out, k, 2, 0);
 }
 
-void o2m_conv2d_depthwise_i8_dsp(const o2m_conv2d_i8_params *p, const int8_t *input, const int8_t *weights,
-                                 const int32_t *bias, const int32_t *multipliers, const int32_t *shifts,
-                                 int8_t *output, int32_t *scratch) {
+static void depthwise_dsp(const o2m_conv2d_i8_params *p, const int8_t *input, const int8_t *weights,
+                          const int32_t *bias, const int32_t *multipliers, const int32_t *shifts,
+                          int8_t *output, int32_t *scratch) {
   if (p->k_h != 3 || p->k_w != 3 || p->dil_h != 1 || p->dil_w != 1 || (p->stride_w != 1 && p->stride_w != 2) ||
       p->stride_h < 1 || p->pad_top < 0 || p->pad_left < 0) {
     o2m_conv2d_i8(p, input, weights, bias, multipliers, shifts, output, NULL);
@@ -421,3 +425,17 @@ void o2m_conv2d_depthwise_i8_dsp(const o2m_conv2d_i8_params *p, const int8_t *in
   }
 }
 #endif
+
+void o2m_conv2d_depthwise_i8(const o2m_conv2d_i8_params *p, const int8_t *input, const int8_t *weights,
+                             const int32_t *bias, const int32_t *multipliers, const int32_t *shifts,
+                             int8_t *output, int32_t *scratch) {
+#if O2M_KERNELS_DSP
+  if (scratch != NULL) {
+    depthwise_dsp(p, input, weights, bias, multipliers, shifts, output, scratch);
+    return;
+  }
+#else
+  (void)scratch;
+#endif
+  o2m_conv2d_i8(p, input, weights, bias, multipliers, shifts, output, NULL);
+}

@@ -11,7 +11,6 @@
 #include "onnx2mcu/fixed_point.h"
 #include "onnx2mcu/kernels_int8.h"
 
-#include "conv2d_depthwise_i8.h"
 #include "dsp_simd.h"
 #include "requantize_i8.h"
 #include "window_taps.h"
@@ -239,7 +238,7 @@ static __attribute__((noinline)) void channels_for_lone_pixel(const channel_job 
   channels_for_pixels(job, 1, out);
 }
 
-static void conv_dsp(const o2m_conv2d_i8_params *p, const int8_t *input, const int8_t *weights,
+static __attribute__((noinline)) void conv_dsp(const o2m_conv2d_i8_params *p, const int8_t *input, const int8_t *weights,
                      const int32_t *bias, const int32_t *multipliers, const int32_t *shifts,
                      int8_t *output, int32_t *scratch) {
   const patch_buffer b = patch_layout(p, scratch);
@@ -282,21 +281,12 @@ static void conv_dsp(const o2m_conv2d_i8_params *p, const int8_t *input, const i
 }
 #endif
 
-void o2m_conv2d_i8(const o2m_conv2d_i8_params *p, const int8_t *input, const int8_t *weights,
-                   const int32_t *bias, const int32_t *multipliers, const int32_t *shifts,
-                   int8_t *output, int32_t *scratch) {
-#if O2M_KERNELS_DSP
-  if (scratch != NULL) {
-    if (p->groups > 1 && p->groups == p->in_c && p->out_c == p->in_c) {
-      o2m_conv2d_depthwise_i8_dsp(p, input, weights, bias, multipliers, shifts, output, scratch);
-    } else {
-      conv_dsp(p, input, weights, bias, multipliers, shifts, output, scratch);
-    }
-    return;
-  }
-#else
-  (void)scratch;
-#endif
+/* The definition's loops. A function of their own, so that a fast variant's call chain does not
+ * stand on their frame (the compile-time stack estimate follows call edges). */
+static __attribute__((noinline)) void conv_portable(const o2m_conv2d_i8_params *p, const int8_t *input,
+                                                    const int8_t *weights, const int32_t *bias,
+                                                    const int32_t *multipliers, const int32_t *shifts,
+                                                    int8_t *output) {
   const int32_t in_c_per_group = p->in_c / p->groups;
   const int32_t out_c_per_group = p->out_c / p->groups;
   const int32_t in_plane = p->in_h * p->in_w;
@@ -340,4 +330,18 @@ void o2m_conv2d_i8(const o2m_conv2d_i8_params *p, const int8_t *input, const int
       }
     }
   }
+}
+
+void o2m_conv2d_i8(const o2m_conv2d_i8_params *p, const int8_t *input, const int8_t *weights,
+                   const int32_t *bias, const int32_t *multipliers, const int32_t *shifts,
+                   int8_t *output, int32_t *scratch) {
+#if O2M_KERNELS_DSP
+  if (scratch != NULL) {
+    conv_dsp(p, input, weights, bias, multipliers, shifts, output, scratch);
+    return;
+  }
+#else
+  (void)scratch;
+#endif
+  conv_portable(p, input, weights, bias, multipliers, shifts, output);
 }

@@ -45,13 +45,20 @@ typedef struct {
 } o2m_conv2d_i8_params;
 
 /* bias may be NULL. scratch: working memory for the fast variants (the portable kernel never
- * touches it), 4-byte aligned: 8 bytes per tap of one output channel ((in_c / groups) · k_h · k_w);
- * for a depthwise 3×3 with dilation 1 and stride_w 1 or 2, four padded input rows of
- * round_up((4 - pad_left % 4) % 4 + max(stride_w · (out_w - 1) + 4, pad_left + in_w), 4) bytes
- * each; NULL for other depthwise convolutions. */
+ * touches it), 8 bytes per tap of one output channel ((in_c / groups) · k_h · k_w), 4-byte
+ * aligned, or NULL. */
 void o2m_conv2d_i8(const o2m_conv2d_i8_params *p, const int8_t *input, const int8_t *weights,
                    const int32_t *bias, const int32_t *multipliers, const int32_t *shifts,
                    int8_t *output, int32_t *scratch);
+
+/* A depthwise Conv (groups == in_c == out_c): o2m_conv2d_i8's result, as its own entry point so
+ * that firmware without a depthwise layer carries none of its fast variant. scratch: for a 3×3
+ * with dilation 1 and stride_w 1 or 2, four padded input rows of
+ * round_up((4 - pad_left % 4) % 4 + max(stride_w · (out_w - 1) + 4, pad_left + in_w), 4) bytes
+ * each, 4-byte aligned; NULL for other shapes (the portable loops). */
+void o2m_conv2d_depthwise_i8(const o2m_conv2d_i8_params *p, const int8_t *input, const int8_t *weights,
+                             const int32_t *bias, const int32_t *multipliers, const int32_t *shifts,
+                             int8_t *output, int32_t *scratch);
 
 /* ---- depthwise 1-D Conv on a channels-last sequence [batch][length][channels] --------------
  * Output step t, channel c: o2m_conv2d_i8's sum over taps k of
