@@ -11,6 +11,7 @@
 #include "onnx2mcu/fixed_point.h"
 #include "onnx2mcu/kernels_int8.h"
 
+#include "conv2d_i8_mve.h"
 #include "dsp_simd.h"
 #include "requantize_i8.h"
 #include "window_taps.h"
@@ -262,6 +263,12 @@ static void conv_dsp(const o2m_conv2d_i8_params *p, const int8_t *input, const i
 void o2m_conv2d_i8(const o2m_conv2d_i8_params *p, const int8_t *input, const int8_t *weights,
                    const int32_t *bias, const int32_t *multipliers, const int32_t *shifts,
                    int8_t *output, int32_t *scratch) {
+#if O2M_KERNELS_MVE
+  if (scratch != NULL && !(p->groups > 1 && p->groups == p->in_c && p->out_c == p->in_c)) {
+    o2m_conv2d_i8_mve(p, input, weights, bias, multipliers, shifts, output, scratch);
+    return;
+  }
+#endif
 #if O2M_KERNELS_DSP
   if (scratch != NULL) {
     conv_dsp(p, input, weights, bias, multipliers, shifts, output, scratch);

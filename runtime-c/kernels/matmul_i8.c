@@ -14,6 +14,7 @@
 #include "requantize_i8.h"
 
 #include "dsp_simd.h"
+#include "matmul_i8_mve.h"
 
 /* One batch's M×N block by the definition, through strides; returns where the next block goes. */
 static int8_t *block_portable(const o2m_matmul_i8_params *p, const int8_t *a, const int8_t *b,
@@ -209,6 +210,11 @@ void o2m_matmul_i8(const o2m_matmul_i8_params *p, const int8_t *a, const int8_t 
   int32_t b_base = 0;
   int8_t *y = output;
   for (int32_t batch = 0; batch < batches; ++batch) {
+#if O2M_KERNELS_MVE
+    if (p->a_stride_k == 1 && p->b_stride_k == 1) {
+      y = o2m_matmul_i8_block_mve(p, a + a_base, b + b_base, bias, multipliers, shifts, y);
+    } else
+#endif
 #if O2M_KERNELS_DSP
     if (p->a_stride_k == 1 && p->b_stride_k == 1) {
       y = block_dsp(p, a + a_base, b + b_base, bias, multipliers, shifts, y);
