@@ -5,12 +5,15 @@
  * depthwise runs as a matrix product on SMLAD: two output pixels' input patches are gathered
  * into int16 columns in the scratch buffer (input offset added, padded taps 0, CMSIS-NN's
  * im2col), and each pair of output channels takes both columns in one pass, 16 MACs per 16
- * instructions. Its results equal the definition's bit for bit. */
+ * instructions. On Helium (O2M_KERNELS_MVE, the Cortex-M55) conv2d_i8_mve.c takes the same
+ * scratch for four pixels' int8 patches and VMLADAVA. Their results equal the definition's bit
+ * for bit. */
 #include <stddef.h>
 
 #include "onnx2mcu/fixed_point.h"
 #include "onnx2mcu/kernels_int8.h"
 
+#include "conv2d_i8_mve.h"
 #include "dsp_simd.h"
 #include "requantize_i8.h"
 #include "window_taps.h"
@@ -335,6 +338,12 @@ static __attribute__((noinline)) void conv_portable(const o2m_conv2d_i8_params *
 void o2m_conv2d_i8(const o2m_conv2d_i8_params *p, const int8_t *input, const int8_t *weights,
                    const int32_t *bias, const int32_t *multipliers, const int32_t *shifts,
                    int8_t *output, int32_t *scratch) {
+#if O2M_KERNELS_MVE
+  if (scratch != NULL) {
+    o2m_conv2d_i8_mve(p, input, weights, bias, multipliers, shifts, output, scratch);
+    return;
+  }
+#endif
 #if O2M_KERNELS_DSP
   if (scratch != NULL) {
     conv_dsp(p, input, weights, bias, multipliers, shifts, output, scratch);

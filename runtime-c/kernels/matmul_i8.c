@@ -6,7 +6,8 @@
  * too (weights, which the compiler stores [N][K] for this; attention's Kᵀ) each A row is widened
  * once to int16 in the scratch buffer and four columns per pass share each widened word, the
  * last N % 4 columns three at a time on the int8 row; with B's rows contiguous (attention's V)
- * four columns of two rows per pass.
+ * four columns of two rows per pass. On Helium (O2M_KERNELS_MVE, the Cortex-M55) the B-along-K
+ * case runs matmul_i8_mve.c's VMLADAVA loops instead.
  * A read through a stride along K takes the portable loops. */
 #include <stddef.h>
 
@@ -16,6 +17,7 @@
 #include "requantize_i8.h"
 
 #include "dsp_simd.h"
+#include "matmul_i8_mve.h"
 
 /* One batch's M×N block by the definition, through strides; returns where the next block goes. */
 static int8_t *block_portable(const o2m_matmul_i8_params *p, const int8_t *a, const int8_t *b,
@@ -311,6 +313,11 @@ void o2m_matmul_i8(const o2m_matmul_i8_params *p, const int8_t *a, const int8_t 
   int32_t b_base = 0;
   int8_t *y = output;
   for (int32_t batch = 0; batch < batches; ++batch) {
+#if O2M_KERNELS_MVE
+    if (p->a_stride_k == 1 && p->b_stride_k == 1) {
+      y = o2m_matmul_i8_block_mve(p, a + a_base, b + b_base, bias, multipliers, shifts, y);
+    } else
+#endif
 #if O2M_KERNELS_DSP
     if (p->a_stride_k == 1 && p->b_stride_k == 1) {
       y = block_dsp(p, a + a_base, b + b_base, bias, multipliers, shifts, y, scratch);

@@ -1,11 +1,13 @@
-// The Cortex-M4 DSP variant of o2m_conv2d_i8 (runtime-c/kernels/conv2d_i8.c: int16 patches in
-// arena scratch, SMLAD on two pixels × two output channels) against its definition, bit for bit:
-// taps not a multiple of four (27, 5, 6) and exactly four, odd output channels and odd pixel
-// counts (a lone last pixel and channel), padding on every side and asymmetric, strides, dilation,
-// groups, a 1-D convolution, a fused ReLU, zero points at both ends of int8, no bias, and many
-// taps with saturating outputs; the depthwise case takes its own kernel (depthwise-dsp.test.ts).
-// It runs on the host (portable), on mps2-an386 (DSP) and on that firmware built with
-// -DO2M_PORTABLE_KERNELS.
+// The fast variants of o2m_conv2d_i8 against its definition, bit for bit: the Cortex-M4 DSP one
+// (runtime-c/kernels/conv2d_i8.c: int16 patches in arena scratch, SMLAD on two pixels × two output
+// channels) on mps2-an386, and the Cortex-M55 Helium one (runtime-c/kernels/conv2d_i8_mve.c: int8
+// patches of four pixels, VMLADAVA) on mps3-an547. Taps not a multiple of four (27, 5, 6), exactly
+// four, fewer than Helium's 16 and a multiple of it (288), odd output channels and pixel counts
+// one to three past a multiple of four, padding on every side and asymmetric, strides, dilation,
+// groups, a 1-D convolution, a fused ReLU, zero points at both ends of int8, no bias, many taps
+// with saturating outputs, and an input whose tap offsets leave 16 bits (Helium's scalar
+// gather); the depthwise case takes its own kernel (depthwise-dsp.test.ts). It runs on the host
+// (portable), on each board as built and on that firmware built with -DO2M_PORTABLE_KERNELS.
 import { describe, expect, it } from 'vitest';
 import { compileInt8 } from '../helpers/int8.js';
 import { casesModel, expectFastEqualsPortable, inputZeroPoint, sampleCases, type FastCase } from '../helpers/fast-kernels.js';
@@ -32,14 +34,19 @@ const CASES: FastCase[] = [
   { id: 'k4', x: [1, 1, 6, 6], range: [0.5, 4], weight: [1, 1, 2, 2], bias: 1, nodes: conv({}) },
   // Many taps (32 · 3 · 3 = 288) and wide inputs: sums far past int16, outputs saturate.
   { id: 'k288', x: [1, 32, 5, 4], range: [-1, 1], weight: [6, 32, 3, 3], bias: 6, nodes: conv({ pads: [1, 1, 1, 1] }) },
-  // Depthwise 3×3: conv2d_depthwise_i8.c's kernel.
+  // 17 channels of 64×64: the last channel starts past 2^16 bytes into the input, too far for
+  // Helium's 16-bit gather offsets. K 17 (a block and a tail of 1), stride 8, 64 pixels.
+  { id: 'far', x: [1, 17, 64, 64], range: [-1, 1], weight: [3, 17, 1, 1], bias: 3, nodes: conv({ strides: [8, 8] }) },
+  // Depthwise 3×3: conv2d_depthwise_i8.c's kernel (o2m_conv2d_depthwise_i8).
   { id: 'depthwise', x: [1, 4, 6, 7], range: [0, 2], weight: [4, 1, 3, 3], bias: 4, nodes: conv({ group: 4, pads: [1, 1, 1, 1] }) },
 ];
 
-describe('o2m_conv2d_i8 on a DSP core', () => {
-  it('gives the portable kernel\'s bits on mps2-an386, built fast and built portable, for every shape and offset', async () => {
+const BOARDS = ['mps2-an386', 'mps3-an547'];
+
+describe.each(BOARDS)('o2m_conv2d_i8 on a fast core: %s', (board) => {
+  it('gives the portable kernel\'s bits, built fast and built portable, for every shape and offset', async () => {
     const calibration = [0, 1, 2, 3].map((i) => sampleCases(CASES, 2000 + 77 * i, 1));
-    const m = compileInt8(casesModel(CASES), calibration, { board: 'mps2-an386', label: 'conv-dsp' });
+    const m = compileInt8(casesModel(CASES), calibration, { board, label: `conv-dsp-${board}` });
     expect(inputZeroPoint(m, 'x_k27')).toBe(-128);
     expect(inputZeroPoint(m, 'x_pointwise')).toBe(127);
     // Every case is an int8 convolution, and each gets scratch in the arena (the depthwise 3×3 its ring of rows).

@@ -1,10 +1,12 @@
-// The Cortex-M4 DSP variant of o2m_matmul_i8 (runtime-c/kernels/matmul_i8.c) against its
-// definition, bit for bit: one int8 model holds many products — odd K (1, 3, 5, 17, 255), odd N,
-// one row and several, per-channel weights and per-tensor activations, zero points at both ends
-// of int8, bias or none, saturating outputs, batches; B by columns (weights, Kᵀ), B by rows (an
-// activation, V) and A read through a stride (the portable loops) — and runs on the host (always
-// portable), on mps2-an386 (DSP) and on the same firmware built with -DO2M_PORTABLE_KERNELS.
-// Every output must agree exactly.
+// The fast variants of o2m_matmul_i8 against its definition, bit for bit: the Cortex-M4 DSP one
+// (runtime-c/kernels/matmul_i8.c) on mps2-an386 and the Cortex-M55 Helium one
+// (runtime-c/kernels/matmul_i8_mve.c) on mps3-an547. One int8 model holds many products — odd K
+// (1, 3, 5, 17, 255), K a multiple of Helium's 16 (16, 48) and not (20, 40), odd N and N past a
+// multiple of four, one row and several, per-channel weights and per-tensor activations, zero
+// points at both ends of int8, bias or none, saturating outputs, batches; B by columns (weights,
+// Kᵀ), B by rows (an activation, V) and A read through a stride (the portable loops) — and runs on
+// the host (always portable), on each board as built and on the same firmware built with
+// -DO2M_PORTABLE_KERNELS. Every output must agree exactly.
 import { describe, expect, it } from 'vitest';
 import { compileInt8 } from '../helpers/int8.js';
 import { casesModel, expectFastEqualsPortable, inputZeroPoint, sampleCases, type FastCase } from '../helpers/fast-kernels.js';
@@ -20,6 +22,11 @@ const CASES: FastCase[] = [
     { op: 'Relu', inputs: [`${y}_pre`], outputs: [y] },
   ] },
   { id: 'k255', x: [2, 255], range: [0.5, 4], weight: [13, 255], bias: 13, nodes: (x, y, w, b) => [{ op: 'Gemm', inputs: [x, w, b], outputs: [y], attrs: { transB: 1 } }] },
+  // Helium's 16-byte blocks (mps3-an547): K 16 and 48 exactly (no tail) with N 4 and 6 (two
+  // columns past the last four), K 40 (two blocks and a tail of 8) with N 8 and a bias.
+  { id: 'k16', x: [2, 16], range: [-1, 2], weight: [4, 16], nodes: (x, y, w) => [{ op: 'Gemm', inputs: [x, w], outputs: [y], attrs: { transB: 1 } }] },
+  { id: 'k48', x: [1, 48], range: [0, 3], weight: [48, 6], nodes: (x, y, w) => [{ op: 'MatMul', inputs: [x, w], outputs: [y] }] },
+  { id: 'k40', x: [3, 40], range: [-2, 2], weight: [8, 40], bias: 8, nodes: (x, y, w, b) => [{ op: 'Gemm', inputs: [x, w, b], outputs: [y], attrs: { transB: 1 } }] },
   // Batches over one constant B (a transformer's Linear on [batch, rows, K]).
   { id: 'batched', x: [2, 3, 8], range: [-2, 1], weight: [8, 4], nodes: (x, y, w) => [{ op: 'MatMul', inputs: [x, w], outputs: [y] }] },
   // One column: B per tensor.
@@ -36,19 +43,28 @@ const CASES: FastCase[] = [
     { op: 'Softmax', inputs: [`${y}_scores`], outputs: [`${y}_weights`], attrs: { axis: -1 } },
     { op: 'MatMul', inputs: [`${y}_weights`, z], outputs: [y] },
   ] },
+  // The same with K 20 (a block and a tail) and N 6 for Q · Kᵀ: both offsets over whole blocks.
+  { id: 'attention20', x: [1, 3, 20], range: [0, 2], z: { shape: [1, 6, 20], range: [-2, 1] }, nodes: (x, y, _w, _b, z) => [
+    { op: 'Transpose', inputs: [z], outputs: [`${z}_t`], attrs: { perm: [0, 2, 1] } },
+    { op: 'MatMul', inputs: [x, `${z}_t`], outputs: [`${y}_scores`] },
+    { op: 'Softmax', inputs: [`${y}_scores`], outputs: [`${y}_weights`], attrs: { axis: -1 } },
+    { op: 'MatMul', inputs: [`${y}_weights`, z], outputs: [y] },
+  ] },
 ];
 
-describe('o2m_matmul_i8 on a DSP core', () => {
-  it('gives the portable kernel\'s bits on mps2-an386, built fast and built portable, for every shape, offset and layout', async () => {
+const BOARDS = ['mps2-an386', 'mps3-an547'];
+
+describe.each(BOARDS)('o2m_matmul_i8 on a fast core: %s', (board) => {
+  it('gives the portable kernel\'s bits, built fast and built portable, for every shape, offset and layout', async () => {
     const calibration = [0, 1, 2, 3].map((i) => sampleCases(CASES, 1000 + 77 * i, 1));
-    const m = compileInt8(casesModel(CASES), calibration, { board: 'mps2-an386', label: 'matmul-dsp' });
+    const m = compileInt8(casesModel(CASES), calibration, { board, label: `matmul-dsp-${board}` });
     // The cases reach the kernel with the offsets they were drawn for.
     expect(inputZeroPoint(m, 'x_k1')).toBe(-128);
     expect(inputZeroPoint(m, 'x_k3')).toBe(127);
     expect(m.graph.nodes.map((n) => n.opType)).toContain('StreamedRows');
 
     const counts = await expectFastEqualsPortable(m, CASES, sampleCases(CASES, 7, 1.5));
-    // The DSP variant ran: the same firmware runs fewer instructions with it than without.
+    // The fast variant ran: the same firmware runs fewer instructions with it than without.
     expect(counts.fast).toBeLessThan(counts.portable);
   }, 300_000);
 });
