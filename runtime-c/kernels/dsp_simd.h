@@ -36,6 +36,15 @@ static inline int16x2_t o2m_high_halves(int16x2_t x, int16x2_t y) {
   __asm__("pkhtb %0, %2, %1, asr #16" : "=r"(pair) : "r"(x), "r"(y));
   return pair;
 }
+
+/* the larger of each pair of signed bytes: SSUB8 sets a GE flag per byte where a >= b and SEL
+ * takes those bytes from a, the rest from b. One asm block, as the flags SEL reads must be the
+ * ones this SSUB8 set. */
+static inline uint32_t o2m_max_int8x4(uint32_t a, uint32_t b) {
+  uint32_t larger;
+  __asm__("ssub8 %0, %1, %2\n\tsel %0, %1, %2" : "=&r"(larger) : "r"(a), "r"(b) : "cc");
+  return larger;
+}
 #endif
 
 #endif

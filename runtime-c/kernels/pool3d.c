@@ -10,6 +10,8 @@
 #include "onnx2mcu/kernels_f32.h"
 #include "onnx2mcu/math_f32.h"
 
+#include "dsp_simd.h"
+
 /* The taps of one window along each axis: positions origin[a] + t * dilations[a] for t in
  * [first[a], last[a]) lie inside the input. */
 typedef struct {
@@ -63,6 +65,225 @@ static int64_t flat_index(const o2m_pool3d_params *p, int32_t plane, int32_t z, 
   return (int64_t)plane * volume(p->in_size) + within;
 }
 
+#if O2M_KERNELS_DSP
+/* int8 MaxPool of a 2-D window (depth 1, no dilation, at most four columns) on Armv7E-M.
+ * Why it equals maxpool3d_i8: without dilation a window's taps inside the input are the
+ * rectangle of rows [max(y, 0), min(y + k_h, in_h)) by columns [max(x, 0), min(x + k_w, in_w)),
+ * and the definition's result is the maximum of -128 and those taps (padded taps never count).
+ * Max is exact and order-free, so any grouping of those taps gives the same value, and a byte
+ * of -128 added to the group changes nothing. So the rows' words (four columns, read only where
+ * all four lie inside the row) are combined byte by byte (SSUB8 + SEL), then a window's columns
+ * by shifting the word onto itself (the zeros a shift brings in never reach the byte kept);
+ * where a word's bytes reach past the window's clipped columns they are first set to -128. A
+ * window without a tap inside gives -128, as the definition's does. Output rows whose windows
+ * lie wholly inside the input's rows share one call, so the column plan is read once. */
+static int8_t clipped_window_max(const int8_t *top, int32_t rows, int32_t in_w, int32_t x, int32_t k_w) {
+  const int32_t first = x > 0 ? x : 0;
+  const int32_t last = x + k_w < in_w ? x + k_w : in_w;
+  int8_t best = -128;
+  for (int32_t r = 0; r < rows; ++r, top += in_w) {
+    for (int32_t c = first; c < last; ++c) {
+      best = top[c] > best ? top[c] : best;
+    }
+  }
+  return best;
+}
+
+/* bytes x .. x + 3 of the window's rows, each the maximum down its column */
+static inline __attribute__((always_inline)) uint32_t column_max(const int8_t *top, int32_t rows, int32_t in_w) {
+  uint32_t best = (uint32_t)o2m_load_int8x4(top);
+  for (int32_t r = 1; r < rows; ++r) {
+    top += in_w;
+    best = o2m_max_int8x4(best, (uint32_t)o2m_load_int8x4(top));
+  }
+  return best;
+}
+
+/* Which output columns take which path; the same for every output row. */
+typedef struct {
+  int32_t in_w, k_w, stride_w, pad_left, out_w;
+  uint32_t keep, fill; /* a word's bytes past the k_w columns become -128 */
+  int32_t left;        /* windows starting left of the input */
+  int32_t pairs;       /* then pairs of windows from one or two words (stride 2, width 2 or 3) */
+  int32_t tail;        /* then (1) a 2-wide window at x as the second pair of the word at x - 2 */
+  int32_t single;      /* then one window per word */
+} maxpool_columns;
+
+static maxpool_columns plan_columns(const o2m_pool3d_params *p) {
+  maxpool_columns c;
+  c.in_w = p->in_size[2];
+  c.k_w = p->kernel[2];
+  c.stride_w = p->strides[2];
+  c.pad_left = p->pads_begin[2];
+  c.out_w = p->out_size[2];
+  c.keep = 0xFFFFFFFFu >> (32 - 8 * c.k_w);
+  c.fill = 0x80808080u & ~c.keep;
+  int32_t ox = 0;
+  int32_t x = -c.pad_left;
+  for (; ox < c.out_w && x < 0; ++ox, x += c.stride_w) {
+  }
+  c.left = ox;
+  /* how far the pair's words reach past x: columns x .. x + 3, or x .. x + 4 */
+  const int32_t reach = c.stride_w == 2 && c.k_w == 2 ? 3 : c.stride_w == 2 && c.k_w == 3 ? 4 : -1;
+  for (; reach > 0 && ox + 1 < c.out_w && x + reach < c.in_w; ox += 2, x += 4) {
+  }
+  c.pairs = (ox - c.left) / 2;
+  c.tail = reach == 3 && ox < c.out_w && x >= 2 && x + 1 < c.in_w;
+  if (c.tail) {
+    ++ox;
+    x += 2;
+  }
+  const int32_t after_pairs = ox;
+  for (; ox < c.out_w && x + 3 < c.in_w; ++ox, x += c.stride_w) {
+  }
+  c.single = ox - after_pairs;
+  return c;
+}
+
+/* the maximum of a word's first k_w bytes (the word's bytes 0 .. 3 as column x .. x + 3) */
+static inline uint32_t window_of_word(uint32_t keep, uint32_t fill, uint32_t v) {
+  v = (v & keep) | fill;
+  v = o2m_max_int8x4(v, v >> 8);
+  return o2m_max_int8x4(v, v >> 16);
+}
+
+/* A window starting left of the input or ending near its right edge: the word nearest it,
+ * shifted so byte 0 is column x, the columns outside the input as -128. Rows of fewer than
+ * four bytes have no such word. Out of line: one or two per row, and inlined in every row
+ * variant it would cost more flash than it saves instructions. */
+static __attribute__((noinline)) int8_t edge_window_max(const int8_t *top, int32_t rows, int32_t x, int32_t in_w,
+                                                        int32_t k_w, uint32_t keep, uint32_t fill) {
+  if (in_w < 4 || x <= -k_w || x >= in_w) {
+    return clipped_window_max(top, rows, in_w, x, k_w);
+  }
+  uint32_t v;
+  if (x < 0) { /* -x is 1 to 3 as the window reaches column 0 */
+    v = column_max(top, rows, in_w) << (8 * -x) | 0x80808080u >> (32 + 8 * x);
+  } else { /* x + 3 >= in_w: the row's last word, its bytes from x down to byte 0 */
+    const int32_t past = x - (in_w - 4); /* 1 to 3 */
+    v = column_max(top + in_w - 4, rows, in_w) >> (8 * past) | 0x80808080u << (32 - 8 * past);
+  }
+  return (int8_t)window_of_word(keep, fill, v);
+}
+
+/* One output row whose windows cover `rows` input rows from `top`. Defined once with rows 2 and
+ * 3 fixed (out of line, so GCC cannot merge them back into the general one) and once general,
+ * so the common windows' row loops unroll. The plan is copied into locals: the int8 stores of
+ * the output may alias anything in memory, and would force reloads of fields read through a
+ * pointer. */
+#define DEFINE_MAXPOOL_ROW(name, ROWS)                                                                 \
+  static __attribute__((noinline)) void name(const maxpool_columns *plan, const int8_t *next_top,      \
+                                             int32_t given_rows, int8_t *next_out, int32_t count,      \
+                                             int32_t top_step) {                                       \
+    const maxpool_columns c = *plan;                                                                   \
+    const int32_t rows = (ROWS);                                                                       \
+    const int32_t in_w = c.in_w, stride_w = c.stride_w;                                                \
+    (void)given_rows;                                                                                  \
+    for (int32_t n = 0; n < count; ++n, next_top += top_step, next_out += c.out_w) {                   \
+      const int8_t *top = next_top;                                                                    \
+      int8_t *out = next_out;                                                                          \
+      int32_t x = -c.pad_left;                                                                         \
+      for (int32_t i = 0; i < c.left; ++i, x += stride_w) {                                            \
+        *out++ = edge_window_max(top, rows, x, in_w, c.k_w, c.keep, c.fill);                           \
+      }                                                                                                \
+      if (c.k_w == 2) {                                                                                \
+        /* two windows per word: columns (0, 1) and (2, 3); four per pass of the first loop */         \
+        int32_t i = 0;                                                                                 \
+        for (; i + 1 < c.pairs; i += 2, x += 8, out += 4) {                                            \
+          const uint32_t v0 = column_max(top + x, rows, in_w);                                         \
+          const uint32_t v1 = column_max(top + x + 4, rows, in_w);                                     \
+          const uint32_t pairs0 = o2m_max_int8x4(v0, v0 >> 8);                                         \
+          const uint32_t pairs1 = o2m_max_int8x4(v1, v1 >> 8);                                         \
+          out[0] = (int8_t)pairs0;                                                                     \
+          out[1] = (int8_t)(pairs0 >> 16);                                                             \
+          out[2] = (int8_t)pairs1;                                                                     \
+          out[3] = (int8_t)(pairs1 >> 16);                                                             \
+        }                                                                                              \
+        for (; i < c.pairs; ++i, x += 4, out += 2) {                                                   \
+          const uint32_t v = column_max(top + x, rows, in_w);                                          \
+          const uint32_t pairs = o2m_max_int8x4(v, v >> 8);                                            \
+          out[0] = (int8_t)pairs;                                                                      \
+          out[1] = (int8_t)(pairs >> 16);                                                              \
+        }                                                                                              \
+        if (c.tail) {                                                                                  \
+          const uint32_t v = column_max(top + x - 2, rows, in_w);                                      \
+          *out++ = (int8_t)(o2m_max_int8x4(v, v >> 8) >> 16);                                          \
+          x += 2;                                                                                      \
+        }                                                                                              \
+      } else {                                                                                         \
+        /* two windows per pair of words at x and x + 1: columns (0, 1, 2) and (2, 3, 4) */            \
+        for (int32_t i = 0; i < c.pairs; ++i, x += 4, out += 2) {                                      \
+          const uint32_t v =                                                                           \
+              o2m_max_int8x4(column_max(top + x, rows, in_w), column_max(top + x + 1, rows, in_w));    \
+          const uint32_t triples = o2m_max_int8x4(v, v >> 8);                                          \
+          out[0] = (int8_t)triples;                                                                    \
+          out[1] = (int8_t)(triples >> 16);                                                            \
+        }                                                                                              \
+      }                                                                                                \
+      for (int32_t i = 0; i < c.single; ++i, x += stride_w) {                                          \
+        *out++ = (int8_t)window_of_word(c.keep, c.fill, column_max(top + x, rows, in_w));              \
+      }                                                                                                \
+      for (int32_t ox = c.left + 2 * c.pairs + c.tail + c.single; ox < c.out_w; ++ox, x += stride_w) { \
+        *out++ = edge_window_max(top, rows, x, in_w, c.k_w, c.keep, c.fill);                           \
+      }                                                                                                \
+    }                                                                                                  \
+  }
+
+DEFINE_MAXPOOL_ROW(maxpool_row_2, 2)
+DEFINE_MAXPOOL_ROW(maxpool_row_3, 3)
+DEFINE_MAXPOOL_ROW(maxpool_row_n, given_rows)
+
+static int maxpool2d_i8_dsp(const o2m_pool3d_params *p, const int8_t *input, int8_t *output) {
+  if (p->in_size[0] != 1 || p->out_size[0] != 1 || p->kernel[0] != 1 || p->pads_begin[0] != 0 ||
+      p->dilations[1] != 1 || p->dilations[2] != 1 || p->kernel[2] < 1 || p->kernel[2] > 4) {
+    return 0;
+  }
+  const maxpool_columns c = plan_columns(p);
+  const int32_t in_h = p->in_size[1], in_w = c.in_w, out_h = p->out_size[1], out_w = c.out_w;
+  const int32_t k_h = p->kernel[1], stride_h = p->strides[1], pad_top = p->pads_begin[1];
+  const int32_t planes = p->batch_channels;
+  /* the output rows whose windows lie wholly inside the input's rows, a run as y only grows */
+  int32_t full_first = 0;
+  while (full_first < out_h && full_first * stride_h - pad_top < 0) {
+    ++full_first;
+  }
+  int32_t full_end = full_first;
+  while (full_end < out_h && full_end * stride_h - pad_top + k_h <= in_h) {
+    ++full_end;
+  }
+  for (int32_t plane = 0; plane < planes; ++plane) {
+    const int8_t *in = input + plane * in_h * in_w;
+    int8_t *out = output + plane * out_h * out_w;
+    for (int32_t oy = 0; oy < out_h;) {
+      const int32_t y = oy * stride_h - pad_top;
+      const int32_t first_row = y > 0 ? y : 0;
+      const int32_t rows = (y + k_h < in_h ? y + k_h : in_h) - first_row;
+      const int32_t count = oy == full_first && full_end > full_first ? full_end - full_first : 1;
+      const int8_t *top = in + first_row * in_w;
+      if (rows == 2) {
+        maxpool_row_2(&c, top, rows, out, count, stride_h * in_w);
+      } else if (rows == 3) {
+        maxpool_row_3(&c, top, rows, out, count, stride_h * in_w);
+      } else if (rows > 0) {
+        maxpool_row_n(&c, top, rows, out, count, stride_h * in_w);
+      } else {
+        for (int32_t ox = 0; ox < out_w; ++ox) {
+          out[ox] = -128;
+        }
+      }
+      oy += count;
+      out += count * out_w;
+    }
+  }
+  return 1;
+}
+#define MAXPOOL_FAST_i8(p, input, output) maxpool2d_i8_dsp(p, input, output)
+#else
+#define MAXPOOL_FAST_i8(p, input, output) 0
+#endif
+#define MAXPOOL_FAST_f32(p, input, output) 0
+#define MAXPOOL_FAST_u8(p, input, output) 0
+
 /* MaxPool from the type's lowest value, so NaN never wins; the first tap equal to it still counts
  * as found, so an index is reported for it. A window with no tap inside the input gives the
  * lowest value and index -1. */
@@ -106,7 +327,9 @@ static int64_t flat_index(const o2m_pool3d_params *p, int32_t plane, int32_t z, 
   }                                                                                              \
                                                                                                  \
   void o2m_maxpool3d_##suffix(const o2m_pool3d_params *p, const ctype *input, ctype *output) {   \
-    maxpool3d_##suffix(p, input, output, NULL);                                                  \
+    if (!MAXPOOL_FAST_##suffix(p, input, output)) {                                              \
+      maxpool3d_##suffix(p, input, output, NULL);                                                \
+    }                                                                                            \
   }                                                                                              \
                                                                                                  \
   void o2m_maxpool3d_indices_##suffix(const o2m_pool3d_params *p, const ctype *input,           \
