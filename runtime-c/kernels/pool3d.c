@@ -233,7 +233,10 @@ DEFINE_MAXPOOL_ROW(maxpool_row_2, 2)
 DEFINE_MAXPOOL_ROW(maxpool_row_3, 3)
 DEFINE_MAXPOOL_ROW(maxpool_row_n, given_rows)
 
-static int maxpool2d_i8_dsp(const o2m_pool3d_params *p, const int8_t *input, int8_t *output) {
+/* Not inlined: the portable loops beside it then keep their own frame (the compile-time stack
+ * estimate follows call edges). */
+static __attribute__((noinline)) int maxpool2d_i8_dsp(const o2m_pool3d_params *p, const int8_t *input,
+                                                     int8_t *output) {
   if (p->in_size[0] != 1 || p->out_size[0] != 1 || p->kernel[0] != 1 || p->pads_begin[0] != 0 ||
       p->dilations[1] != 1 || p->dilations[2] != 1 || p->kernel[2] < 1 || p->kernel[2] > 4) {
     return 0;
