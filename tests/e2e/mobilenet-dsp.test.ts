@@ -12,7 +12,7 @@ import { loadBoard } from '../../compiler/boards/index.js';
 import { buildModel as buildFirmware } from '../../compiler/build/index.js';
 import { compileModel } from '../../compiler/compile.js';
 import type { ConstTensor } from '../../compiler/ir/graph.js';
-import { runModel } from '../../compiler/run/index.js';
+import { runHostFastPortable } from '../helpers/fast-kernels.js';
 import { scratchDir } from '../helpers/pipeline.js';
 
 const BOARDS = ['mps2-an386', 'mps3-an547'];
@@ -28,17 +28,8 @@ describe.each(BOARDS)('MobileNetV1-0.25 96×96 int8 on a fast core: %s', (board)
       int8: { calibration: 'random' },
     });
     const inputs = new Map([['input', mobileNetInput() as ConstTensor]]);
-    const run = async (host: boolean) => {
-      const r = await runModel(out, { host, inputs, timeoutSeconds: 600 });
-      expect(r.exitCode, r.stdout + r.stderr).toBe(0);
-      return r;
-    };
     buildFirmware(out, { host: true });
-    const host = await run(true);
-    buildFirmware(out, {});
-    const fast = await run(false);
-    buildFirmware(out, { extraCflags: '-DO2M_PORTABLE_KERNELS' });
-    const portable = await run(false);
+    const { host, fast, portable } = await runHostFastPortable(out, inputs, 600);
 
     const logits = (r: { outputs: Map<string, ConstTensor> }) => r.outputs.get('logits')!.data as Float32Array;
     expect(new Set(logits(host)).size).toBeGreaterThan(50);

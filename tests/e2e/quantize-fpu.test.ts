@@ -11,7 +11,7 @@ import { loadBoard } from '../../compiler/boards/index.js';
 import { buildModel as buildFirmware } from '../../compiler/build/index.js';
 import { compileModel } from '../../compiler/compile.js';
 import type { ConstTensor } from '../../compiler/ir/graph.js';
-import { runModel } from '../../compiler/run/index.js';
+import { runHostFastPortable } from '../helpers/fast-kernels.js';
 import { buildModel } from '../helpers/onnx-builder.js';
 import { scratchDir } from '../helpers/pipeline.js';
 
@@ -57,17 +57,9 @@ describe('QuantizeLinear on a core with an FPU', () => {
     // uint8 pairs reach the int8 kernel: the compiler moves uint8 zero points to int8 ones
     expect(compiled.manifest.layers.filter((l) => l.kernel === 'o2m_quantize_linear_i8')).toHaveLength(4);
     const inputs = new Map<string, ConstTensor>([['x', { name: 'x', dtype: 'float32', shape: [x.length], data: x }]]);
-    const run = async (host: boolean) => {
-      const r = await runModel(out, { host, inputs, timeoutSeconds: 120 });
-      expect(r.exitCode, r.stdout + r.stderr).toBe(0);
-      return r.outputs;
-    };
     buildFirmware(out, { host: true });
-    const host = await run(true);
-    buildFirmware(out, {});
-    const fast = await run(false);
-    buildFirmware(out, { extraCflags: '-DO2M_PORTABLE_KERNELS' });
-    const portable = await run(false);
+    const runs = await runHostFastPortable(out, inputs);
+    const [host, fast, portable] = [runs.host.outputs, runs.fast.outputs, runs.portable.outputs];
     for (const name of ['y_i8_low', 'y_i8_high', 'y_u8_low', 'y_u8_high']) {
       const bits = (o: Map<string, ConstTensor>) => Buffer.from((o.get(name)!.data as Float32Array).buffer);
       expect(bits(fast).equals(bits(host)), `${name}: fast firmware vs host`).toBe(true);

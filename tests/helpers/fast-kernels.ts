@@ -59,10 +59,23 @@ export function inputZeroPoint(m: Int8Model, input: string): number {
   return m.quant(border.outputs[0]).zeroPoints[0];
 }
 
-async function outputsOf(dir: string, inputs: Sample, host: boolean) {
-  const run = await runModel(dir, { host, inputs: new Map(Object.entries(inputs)), timeoutSeconds: 120 });
-  expect(run.exitCode, run.stdout + run.stderr).toBe(0);
-  return { outputs: run.outputs, instructions: run.instructions };
+/**
+ * The compiled model's run on the host (always the portable kernels), on the board's firmware as
+ * built (the fast variants its core selects) and on that firmware built with
+ * -DO2M_PORTABLE_KERNELS; each must exit 0. The host executable must already be built.
+ */
+export async function runHostFastPortable(dir: string, inputs: Map<string, ConstTensor>, timeoutSeconds = 120) {
+  const run = async (host: boolean) => {
+    const r = await runModel(dir, { host, inputs, timeoutSeconds });
+    expect(r.exitCode, r.stdout + r.stderr).toBe(0);
+    return r;
+  };
+  const host = await run(true);
+  buildFirmware(dir, {});
+  const fast = await run(false);
+  buildFirmware(dir, { extraCflags: '-DO2M_PORTABLE_KERNELS' });
+  const portable = await run(false);
+  return { host, fast, portable };
 }
 
 /**
@@ -71,11 +84,7 @@ async function outputsOf(dir: string, inputs: Sample, host: boolean) {
  * more than two cases saturate. Returns both firmware's instruction counts.
  */
 export async function expectFastEqualsPortable(m: Int8Model, cases: FastCase[], inputs: Sample) {
-  const host = await outputsOf(m.dir, inputs, true);
-  buildFirmware(m.dir, {});
-  const fast = await outputsOf(m.dir, inputs, false);
-  buildFirmware(m.dir, { extraCflags: '-DO2M_PORTABLE_KERNELS' });
-  const portable = await outputsOf(m.dir, inputs, false);
+  const { host, fast, portable } = await runHostFastPortable(m.dir, new Map(Object.entries(inputs)));
 
   const differing = (firmware: Map<string, ConstTensor>) => cases.map((c) => `y_${c.id}`).filter((name) => {
     const bits = (o: Map<string, ConstTensor>) => Buffer.from((o.get(name)!.data as Float32Array).buffer);
