@@ -66,12 +66,6 @@ static inline int smmulr_applies(int32_t shift) {
   return shift <= 0 && shift >= -31;
 }
 
-static inline int8_t clamp_i8(int32_t value, int32_t act_min, int32_t act_max) {
-  value = value < act_min ? act_min : value;
-  value = value > act_max ? act_max : value;
-  return (int8_t)value;
-}
-
 /* Add's constants for a contiguous row, in locals once the row function copies them. */
 typedef struct {
   int32_t a_base, b_base; /* offset · 2^(left_shift + 1): the operand's double is x · 2^21 + base */
@@ -165,7 +159,7 @@ static __attribute__((noinline)) int mul_row_fast(const o2m_mul_i8_params *p, co
   for (int32_t i = 0; i < length; ++i) {
     /* the product's double: (a + a_offset) · (2b + 2 b_offset) */
     const int32_t doubled = (a[i] + a_offset) * (2 * b[i] + b_offset_doubled);
-    out[i] = clamp_i8(smmulr_scaled(doubled, scale) + output_offset, act_min, act_max);
+    out[i] = clamp_to_activation(smmulr_scaled(doubled, scale) + output_offset, act_min, act_max);
   }
   return 1;
 }

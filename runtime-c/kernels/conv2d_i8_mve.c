@@ -65,8 +65,8 @@ static patch_buffer patch_layout(const o2m_conv2d_i8_params *p, int32_t *scratch
 
 /* Whether the window at this origin lies inside the input, so no tap needs a bounds check. */
 static inline int window_inside(const o2m_conv2d_i8_params *p, int32_t iy_origin, int32_t ix_origin) {
-  return iy_origin >= 0 && ix_origin >= 0 && iy_origin + (p->k_h - 1) * p->dil_h < p->in_h &&
-         ix_origin + (p->k_w - 1) * p->dil_w < p->in_w;
+  return o2m_window_inside(iy_origin, p->dil_h, p->k_h, p->in_h) &&
+         o2m_window_inside(ix_origin, p->dil_w, p->k_w, p->in_w);
 }
 
 /* The gathers are not inlined: the pixel-group loop keeps its few registers to itself. */

@@ -25,16 +25,9 @@ static int8_t rounded_mean(int32_t sum, int32_t divisor) {
  * signed byte b into the unsigned byte b + 128, so a word's included bytes add their levels
  * plus 128 each, and bytes masked to 0 add nothing; the sum is exact in int32 (at most 255 per
  * tap) and 128 per tap is taken off again. The divisor, the padding term and rounded_mean are
- * the definition's; without dilation the taps inside [low, high) of a window starting at o are
- * the max(0, min(o + k, high) - max(o, low)) that o2m_taps_inside counts. */
+ * the definition's, counted by the same o2m_taps_inside. */
 static inline uint32_t biased_bytes(const int8_t *p) {
   return (uint32_t)o2m_load_int8x4(p) ^ 0x80808080u;
-}
-
-static inline int32_t span_inside(int32_t origin, int32_t taps, int32_t low, int32_t high) {
-  const int32_t first = origin > low ? origin : low;
-  const int32_t last = origin + taps < high ? origin + taps : high;
-  return last > first ? last - first : 0;
 }
 
 /* A window of at most four columns in a row of at least four: each row's taps are one word's
@@ -53,14 +46,14 @@ static int avgpool2d_i8_dsp(const o2m_avgpool2d_i8_params *p, const int8_t *inpu
     int8_t *out = output + plane * out_h * out_w;
     for (int32_t oy = 0; oy < out_h; ++oy) {
       const int32_t y = oy * stride_h - pad_top;
-      const int32_t rows_inside = span_inside(y, k_h, 0, in_h);
-      const int32_t rows_padded = span_inside(y, k_h, -pad_top, padded_h);
+      const int32_t rows_inside = o2m_taps_inside(y, 1, k_h, 0, in_h);
+      const int32_t rows_padded = o2m_taps_inside(y, 1, k_h, -pad_top, padded_h);
       const int8_t *top = in + (y > 0 ? y : 0) * in_w;
       for (int32_t ox = 0; ox < out_w; ++ox) {
         const int32_t x = ox * stride_w - pad_left;
         const int32_t first = x > 0 ? x : 0;
-        const int32_t columns_inside = span_inside(x, k_w, 0, in_w);
-        const int32_t columns_padded = span_inside(x, k_w, -pad_left, padded_w);
+        const int32_t columns_inside = o2m_taps_inside(x, 1, k_w, 0, in_w);
+        const int32_t columns_padded = o2m_taps_inside(x, 1, k_w, -pad_left, padded_w);
         const int32_t inside = rows_inside * columns_inside;
         int32_t sum = 0;
         if (inside > 0) {

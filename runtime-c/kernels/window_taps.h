@@ -28,6 +28,11 @@ static inline void o2m_valid_taps(int32_t origin, int32_t dilation, int32_t taps
 /* How many taps origin + t * dilation, t in [0, taps), fall inside [low, high): an average
  * pool's divisor, over the input (low 0) or over the padded input. */
 static inline int32_t o2m_taps_inside(int32_t origin, int32_t dilation, int32_t taps, int32_t low, int32_t high) {
+  if (dilation == 1) { /* consecutive taps: the overlap of [origin, origin + taps) and [low, high) */
+    const int32_t first = origin > low ? origin : low;
+    const int32_t last = origin + taps < high ? origin + taps : high;
+    return last > first ? last - first : 0;
+  }
   int32_t count = 0;
   for (int32_t t = 0; t < taps; ++t) {
     const int32_t position = origin + t * dilation;
@@ -36,6 +41,12 @@ static inline int32_t o2m_taps_inside(int32_t origin, int32_t dilation, int32_t 
     }
   }
   return count;
+}
+
+/* Whether every tap origin + t * dilation, t in [0, taps), lies inside [0, extent): a window
+ * whose taps need no bounds check along this axis. */
+static inline int o2m_window_inside(int32_t origin, int32_t dilation, int32_t taps, int32_t extent) {
+  return origin >= 0 && origin + (taps - 1) * dilation < extent;
 }
 
 #endif
