@@ -132,7 +132,8 @@ function lowerConv2dInt8(ctx: LowerContext, batch: number, inC: number, outC: nu
 /**
  * The int8 kernel's working memory (kernels_int8.h): on cores with the DSP extension it gathers
  * two output pixels' input patches into int16 columns for SMLAD, after a table of each tap's
- * offset in the input; K taps take 4·K bytes of table and 2·2·K of columns. A depthwise 3×3
+ * offset in the input, and keeps each output channel's bias and requantisation constants; K taps
+ * take 4·K bytes of table, 2·2·round_up(K, 4) of columns and 16 per output channel. A depthwise 3×3
  * (dilation 1, stride_w 1 or 2; o2m_conv2d_depthwise_i8) instead keeps four padded input rows (a ring of three and one of
  * zero points, runtime-c/kernels/conv2d_depthwise_i8.c), each long enough for the word load at
  * the last output and for the input row after pad_left, plus the 0 to 3 bytes that put the input
@@ -150,7 +151,7 @@ function conv2dInt8ScratchBytes(inC: number, outC: number, group: number, w: Ret
     return 4 * (Math.ceil(rowBytes / 4) * 4);
   }
   const taps = (inC / group) * w.k_h * w.k_w;
-  return 8 * taps;
+  return 4 * taps + 4 * (Math.ceil(taps / 4) * 4) + 16 * outC;
 }
 
 function lowerConv2d(ctx: LowerContext, batch: number, inC: number, outC: number, group: number, geo: WindowGeometry): KernelCall {

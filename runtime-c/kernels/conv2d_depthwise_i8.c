@@ -26,13 +26,9 @@
  * below), the weights and start value are stored times 2^(left_shift + 1) (|w| · 2^8 <= 2^15 fits
  * an int16 half, so left_shift <= 7), and the accumulator is 2^(left_shift + 1) · acc, exactly.
  * The definition's high product floor((acc · 2^left_shift · m + 2^30) / 2^31) (requantize_i8.h)
- * is then SMMULR's floor((2^(left_shift+1) · acc · m + 2^31) / 2^32). Its rounding division by
- * 2^right_shift (half away from zero, right_shift >= 1) is floor((high + 2^(right_shift-1) -
- * [high < 0]) / 2^right_shift): for high >= 0 the remainder exceeds 2^(rs-1) - 1 exactly when
- * adding 2^(rs-1) carries, for high < 0 it exceeds 2^(rs-1) exactly when adding 2^(rs-1) - 1 does.
- * output_offset · 2^right_shift joins the same addition (an exact multiple, so it comes out as
- * + output_offset), the bound |high| + 2^(rs-1) + |output_offset| · 2^rs < 2^31 checked per channel;
- * SMMLAR adds that constant to the rounded high product in the same instruction.
+ * is then SMMULR's floor((2^(left_shift+1) · acc · m + 2^31) / 2^32), and o2m_level_of
+ * (requantize_i8.h) divides it with SMMLAR, the bound |high| + 2^(rs-1) + |output_offset| · 2^rs
+ * < 2^31 checked per channel.
  * Clamping to [act_min, act_max] within int8 equals SSAT to 8 bits and then the clamp, done for two
  * outputs at once by SSUB8/SEL on the packed bytes. A channel outside those bounds (a huge bias,
  * shift 0, a large left shift) takes plain sums and o2m_requantize_i8_fast instead. */
@@ -127,43 +123,6 @@ static int channel_setup(dw_channel *k) {
   return 1;
 }
 
-/* c + floor((a · b + 2^31) / 2^32) */
-static inline int32_t smmlar(int32_t a, int32_t b, int32_t c) {
-  int32_t result;
-  __asm__("smmlar %0, %1, %2, %3" : "=r"(result) : "r"(a), "r"(b), "r"(c));
-  return result;
-}
-
-/* The output level of a scaled accumulator, before the activation clamp, saturated to int8.
- * [high < 0] is taken as [acc < 0]: they differ only where high = 0, and there both give
- * floor((output_offset · 2^rs + 2^(rs-1) - 0 or 1) / 2^rs) = output_offset. */
-static inline __attribute__((always_inline)) int32_t level_of(int32_t acc, int32_t multiplier, int32_t rounding,
-                                                              int32_t right_shift) {
-  const int32_t nudged = smmlar(acc, multiplier, rounding) - (int32_t)((uint32_t)acc >> 31);
-  return __ssat(nudged >> right_shift, 8);
-}
-
-/* Two levels as bytes 0 and 1, each clamped to [act_min, act_max] (SEL keeps the byte of the
- * first operand where the preceding SSUB8 set its GE flag); asm because GCC does not keep the GE
- * flags between separate intrinsics' instructions in view. */
-static inline __attribute__((always_inline)) uint32_t clamp_pair(int32_t level0, int32_t level1, uint32_t min4,
-                                                                 uint32_t max4) {
-  uint32_t pair = (uint32_t)level0;
-  __asm__("bfi %0, %1, #8, #8\n\t"
-          "ssub8 %1, %0, %2\n\t"
-          "sel %0, %0, %2\n\t"
-          "ssub8 %1, %3, %0\n\t"
-          "sel %0, %0, %3"
-          : "+&r"(pair), "+&r"(level1)
-          : "r"(min4), "r"(max4));
-  return pair;
-}
-
-static inline void store_pair(int8_t *out, uint32_t pair) {
-  const uint16_t bytes = (uint16_t)pair;
-  __builtin_memcpy(out, &bytes, sizeof bytes); /* one STRH: Armv7E-M stores unaligned halfwords */
-}
-
 /* One output's scaled accumulator: the window whose top-left tap is at `in`, rows down1 and
  * down2 bytes further. */
 static inline __attribute__((always_inline)) int32_t window_sum(const int8_t *in, int32_t down1, int32_t down2,
@@ -175,18 +134,6 @@ static inline __attribute__((always_inline)) int32_t window_sum(const int8_t *in
   acc = __smlabt(o2m_sxtb16_odd(word), w1_01, __smlad(__sxtb16(word), w02_1, acc));
   word = o2m_load_int8x4(in + down2);
   return __smlabb(o2m_sxtb16_odd(word), w1_2, __smlad(__sxtb16(word), w02_2, acc));
-}
-
-/* Two levels as bytes 0 and 1, clamped to [act_min, act_max] unless that is all of int8 (a
- * constant `clamps` at every call, so the clamp costs nothing where there is none). */
-static inline __attribute__((always_inline)) uint32_t output_pair(int32_t level0, int32_t level1, uint32_t min4,
-                                                                  uint32_t max4, int clamps) {
-  if (clamps) {
-    return clamp_pair(level0, level1, min4, max4);
-  }
-  uint32_t pair = (uint32_t)level0;
-  __asm__("bfi %0, %1, #8, #8" : "+r"(pair) : "r"(level1));
-  return pair;
 }
 
 /* The scaled accumulators of two neighbouring outputs at stride 1, whose windows start at `in`
@@ -228,9 +175,9 @@ static inline __attribute__((always_inline)) void row_stride1(const int8_t *in, 
     const int8_t *const pairs_end = in + (out_w & ~1);
     while (in != pairs_end) {
       pair_sums(in, down1, down2, w02_0, w02_1, w02_2, w1_01, w1_2, start, &acc0, &acc1);
-      store_pair((int8_t *)((uintptr_t)in + to_out),
-                 clamp_pair(level_of(acc0, multiplier, rounding, right_shift),
-                            level_of(acc1, multiplier, rounding, right_shift), min4, max4));
+      o2m_store_pair((int8_t *)((uintptr_t)in + to_out),
+                 o2m_clamp_pair(o2m_level_of(acc0, multiplier, rounding, right_shift),
+                            o2m_level_of(acc1, multiplier, rounding, right_shift), min4, max4));
       in += 2;
     }
     out = (int8_t *)((uintptr_t)in + to_out);
@@ -238,16 +185,16 @@ static inline __attribute__((always_inline)) void row_stride1(const int8_t *in, 
     int8_t *const pairs_end = out + (out_w & ~1);
     while (out != pairs_end) {
       pair_sums(in, down1, down2, w02_0, w02_1, w02_2, w1_01, w1_2, start, &acc0, &acc1);
-      store_pair(out, output_pair(level_of(acc0, multiplier, rounding, right_shift),
-                                  level_of(acc1, multiplier, rounding, right_shift), min4, max4, 0));
+      o2m_store_pair(out, o2m_output_pair(o2m_level_of(acc0, multiplier, rounding, right_shift),
+                                  o2m_level_of(acc1, multiplier, rounding, right_shift), min4, max4, 0));
       in += 2;
       out += 2;
     }
   }
   if (out_w & 1) {
-    const int32_t level = level_of(window_sum(in, down1, down2, w02_0, w02_1, w02_2, w1_01, w1_2, start),
+    const int32_t level = o2m_level_of(window_sum(in, down1, down2, w02_0, w02_1, w02_2, w1_01, w1_2, start),
                                    multiplier, rounding, right_shift);
-    *out = (int8_t)output_pair(level, level, min4, max4, clamps);
+    *out = (int8_t)o2m_output_pair(level, level, min4, max4, clamps);
   }
 }
 
@@ -263,15 +210,15 @@ static inline __attribute__((always_inline)) void row_stride2(const int8_t *in, 
   while (out != pairs_end) {
     const int32_t acc0 = window_sum(in, down1, down2, w02_0, w02_1, w02_2, w1_01, w1_2, start);
     const int32_t acc1 = window_sum(in + 2, down1, down2, w02_0, w02_1, w02_2, w1_01, w1_2, start);
-    store_pair(out, output_pair(level_of(acc0, multiplier, rounding, right_shift),
-                                level_of(acc1, multiplier, rounding, right_shift), min4, max4, clamps));
+    o2m_store_pair(out, o2m_output_pair(o2m_level_of(acc0, multiplier, rounding, right_shift),
+                                o2m_level_of(acc1, multiplier, rounding, right_shift), min4, max4, clamps));
     in += 4;
     out += 2;
   }
   if (out_w & 1) {
-    const int32_t level = level_of(window_sum(in, down1, down2, w02_0, w02_1, w02_2, w1_01, w1_2, start),
+    const int32_t level = o2m_level_of(window_sum(in, down1, down2, w02_0, w02_1, w02_2, w1_01, w1_2, start),
                                    multiplier, rounding, right_shift);
-    *out = (int8_t)output_pair(level, level, min4, max4, clamps);
+    *out = (int8_t)o2m_output_pair(level, level, min4, max4, clamps);
   }
 }
 

@@ -82,4 +82,64 @@ static inline int8_t o2m_requantize_i8_fast(int32_t acc, int32_t multiplier, int
   return (int8_t)value;
 }
 
+#if O2M_KERNELS_DSP
+/* The requantisation of the DSP kernels that can bound their accumulators per channel (the
+ * depthwise Conv, the Conv): one SMMLAR, a subtraction, a shift and SSAT per output, on an
+ * accumulator that already carries the factor 2 of the doubling high product (SMMULR's
+ * floor((2 · acc · m + 2^31) / 2^32) is the definition's high product, requantize_i8.h above).
+ * The rounding division by 2^right_shift (half away from zero, right_shift >= 1) is
+ * floor((high + 2^(rs-1) - [high < 0]) / 2^rs): for high >= 0 the remainder exceeds 2^(rs-1) - 1
+ * exactly when adding 2^(rs-1) carries, for high < 0 it exceeds 2^(rs-1) exactly when adding
+ * 2^(rs-1) - 1 does. output_offset · 2^rs joins the same addition (an exact multiple, so it comes
+ * out as + output_offset): `rounding` = 2^(rs-1) + output_offset · 2^rs, which SMMLAR adds to the
+ * rounded high product in the same instruction; the caller proves |high| + |rounding| < 2^31.
+ * [high < 0] is taken as [acc < 0] (multiplier >= 0): they differ only where high = 0, and there
+ * both give floor((output_offset · 2^rs + 2^(rs-1) - 0 or 1) / 2^rs) = output_offset. */
+static inline int32_t o2m_smmlar(int32_t a, int32_t b, int32_t c) {
+  int32_t result;
+  __asm__("smmlar %0, %1, %2, %3" : "=r"(result) : "r"(a), "r"(b), "r"(c));
+  return result;
+}
+
+/* The output level of a doubled accumulator, before the activation clamp, saturated to int8. */
+static inline __attribute__((always_inline)) int32_t o2m_level_of(int32_t doubled_acc, int32_t multiplier,
+                                                                  int32_t rounding, int32_t right_shift) {
+  const int32_t nudged = o2m_smmlar(doubled_acc, multiplier, rounding) - (int32_t)((uint32_t)doubled_acc >> 31);
+  return __ssat(nudged >> right_shift, 8);
+}
+
+/* Two levels as bytes 0 and 1, each clamped to [act_min, act_max] (in every byte of min4 and
+ * max4; SEL keeps the byte of the first operand where the preceding SSUB8 set its GE flag); asm
+ * because GCC does not keep the GE flags between separate intrinsics' instructions in view. */
+static inline __attribute__((always_inline)) uint32_t o2m_clamp_pair(int32_t level0, int32_t level1, uint32_t min4,
+                                                                     uint32_t max4) {
+  uint32_t pair = (uint32_t)level0;
+  __asm__("bfi %0, %1, #8, #8\n\t"
+          "ssub8 %1, %0, %2\n\t"
+          "sel %0, %0, %2\n\t"
+          "ssub8 %1, %3, %0\n\t"
+          "sel %0, %0, %3"
+          : "+&r"(pair), "+&r"(level1)
+          : "r"(min4), "r"(max4));
+  return pair;
+}
+
+/* Two levels as bytes 0 and 1, clamped to [act_min, act_max] unless that is all of int8 (a
+ * constant `clamps` at every call, so the clamp costs nothing where there is none). */
+static inline __attribute__((always_inline)) uint32_t o2m_output_pair(int32_t level0, int32_t level1, uint32_t min4,
+                                                                  uint32_t max4, int clamps) {
+  if (clamps) {
+    return o2m_clamp_pair(level0, level1, min4, max4);
+  }
+  uint32_t pair = (uint32_t)level0;
+  __asm__("bfi %0, %1, #8, #8" : "+r"(pair) : "r"(level1));
+  return pair;
+}
+
+static inline void o2m_store_pair(int8_t *out, uint32_t pair) {
+  const uint16_t bytes = (uint16_t)pair;
+  __builtin_memcpy(out, &bytes, sizeof bytes); /* one STRH: Armv7E-M stores unaligned halfwords */
+}
+#endif
+
 #endif

@@ -8,25 +8,9 @@
 // host (portable), on mps2-an386 (DSP) and on that firmware built with -DO2M_PORTABLE_KERNELS.
 import { describe, expect, it } from 'vitest';
 import { compileInt8 } from '../helpers/int8.js';
-import { casesModel, expectFastEqualsPortable, inputZeroPoint, sampleCases, type FastCase } from '../helpers/fast-kernels.js';
-import type { NodeSpec } from '../helpers/onnx-builder.js';
-
-type After = 'Relu' | [number, number]; // a fused Relu or Clip(lo, hi)
-
-const depthwise = (id: string, attrs: Record<string, number | number[]>, opts: { bias?: boolean; after?: After } = {}) =>
-  (x: string, y: string, w: string, b: string): NodeSpec[] => {
-    const inputs = opts.bias === false ? [x, w] : [x, w, b];
-    const conv = (out: string): NodeSpec => ({ op: 'Conv', name: `dw_${id}`, inputs, outputs: [out], attrs });
-    if (opts.after === 'Relu') return [conv(`${y}_pre`), { op: 'Relu', inputs: [`${y}_pre`], outputs: [y] }];
-    if (opts.after) {
-      const [lo, hi] = opts.after;
-      const bound = (name: string, value: number): NodeSpec =>
-        ({ op: 'Constant', inputs: [], outputs: [name], attrs: { value: { tensor: { dtype: 'float32', shape: [], data: [value] } } } });
-      return [conv(`${y}_pre`), bound(`${y}_lo`, lo), bound(`${y}_hi`, hi),
-        { op: 'Clip', inputs: [`${y}_pre`, `${y}_lo`, `${y}_hi`], outputs: [y] }];
-    }
-    return [conv(y)];
-  };
+import {
+  activationBounds, casesModel, convThen, expectFastEqualsPortable, inputZeroPoint, sampleCases, type After, type FastCase,
+} from '../helpers/fast-kernels.js';
 
 interface DepthwiseCase extends FastCase {
   /** Whether the DSP kernel takes it (and so it gets scratch). */
@@ -36,7 +20,7 @@ interface DepthwiseCase extends FastCase {
 const dw = (id: string, x: number[], k: number[], range: [number, number], attrs: Record<string, number | number[]>,
   fast: boolean, opts: { bias?: boolean; after?: After } = {}): DepthwiseCase => ({
   id, x, range, fast, weight: [x[1], 1, ...k], ...(opts.bias === false ? {} : { bias: x[1] }),
-  nodes: depthwise(id, { group: x[1], ...attrs }, opts),
+  nodes: convThen(`dw_${id}`, { group: x[1], ...attrs }, opts),
 });
 
 const CASES: DepthwiseCase[] = [
@@ -72,10 +56,7 @@ describe('depthwise o2m_conv2d_i8 on a DSP core', () => {
     expect(inputZeroPoint(m, 'x_s1')).toBe(-128);
     expect(inputZeroPoint(m, 'x_w1')).toBe(127);
     // The two clips clamp inside int8 (the other activations' bounds are the output range's ends).
-    const clamp = (id: string) => {
-      const call = m.compiled.lowered.steps.find((s) => s.node === `dw_${id}`)!;
-      return [call.params.act_min, call.params.act_max].map((v) => (v as { int: number }).int);
-    };
+    const clamp = (id: string) => activationBounds(m, `dw_${id}`);
     expect(clamp('s1clip')[0]).toBeGreaterThan(-128);
     expect(clamp('s2clip')[1]).toBeLessThan(127);
     const convs = m.graph.nodes.filter((n) => n.opType === 'Conv');

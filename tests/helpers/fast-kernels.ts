@@ -23,6 +23,39 @@ export interface FastCase {
   z?: { shape: number[]; range: [number, number] };
 }
 
+/** What follows a convolution in a case: a fused Relu, or Clip(lo, hi). */
+export type After = 'Relu' | [number, number];
+
+/** A case's nodes: Conv `name` (attrs as given, with or without its bias), then `after` if any. */
+export const convThen = (name: string, attrs: Record<string, number | number[]>, opts: { bias?: boolean; after?: After } = {}) =>
+  (x: string, y: string, w: string, b: string): NodeSpec[] => {
+    const inputs = opts.bias === false ? [x, w] : [x, w, b];
+    const conv = (out: string): NodeSpec => ({ op: 'Conv', name, inputs, outputs: [out], attrs });
+    if (opts.after === 'Relu') return [conv(`${y}_pre`), { op: 'Relu', inputs: [`${y}_pre`], outputs: [y] }];
+    if (opts.after) {
+      const [lo, hi] = opts.after;
+      const bound = (name: string, value: number): NodeSpec =>
+        ({ op: 'Constant', inputs: [], outputs: [name], attrs: { value: { tensor: { dtype: 'float32', shape: [], data: [value] } } } });
+      return [conv(`${y}_pre`), bound(`${y}_lo`, lo), bound(`${y}_hi`, hi),
+        { op: 'Clip', inputs: [`${y}_pre`, `${y}_lo`, `${y}_hi`], outputs: [y] }];
+    }
+    return [conv(y)];
+  };
+
+/** A compiled int8 node's [act_min, act_max]. */
+export function activationBounds(m: Int8Model, node: string): number[] {
+  const call = m.compiled.lowered.steps.find((s) => s.node === node)!;
+  return [call.params.act_min, call.params.act_max].map((v) => (v as { int: number }).int);
+}
+
+/** A compiled node's int32 constant argument `index` (e.g. a Conv's shifts, argument 4). */
+export function int32Argument(m: Int8Model, node: string, index: number): Int32Array {
+  const step = m.compiled.lowered.steps.find((s) => s.node === node);
+  const arg = step?.args[index];
+  if (arg?.kind !== 'weight') throw new Error(`${node} has no constant argument ${index}`);
+  return m.compiled.lowered.weights.find((w) => w.symbol === arg.symbol)!.tensor.data as Int32Array;
+}
+
 /** The cases as one float model, weights and biases drawn from fixed seeds. */
 export function casesModel(cases: FastCase[]): Uint8Array {
   const inputs = cases.flatMap((c) => [

@@ -45,8 +45,8 @@ typedef struct {
 } o2m_conv2d_i8_params;
 
 /* bias may be NULL. scratch: working memory for the fast variants (the portable kernel never
- * touches it), 8 bytes per tap of one output channel ((in_c / groups) · k_h · k_w), 4-byte
- * aligned, or NULL. */
+ * touches it), 4-byte aligned, or NULL: with K = (in_c / groups) · k_h · k_w taps per output
+ * channel, 4 · K + 4 · round_up(K, 4) + 16 · out_c bytes. */
 void o2m_conv2d_i8(const o2m_conv2d_i8_params *p, const int8_t *input, const int8_t *weights,
                    const int32_t *bias, const int32_t *multipliers, const int32_t *shifts,
                    int8_t *output, int32_t *scratch);
