@@ -256,7 +256,7 @@ export function compileInMemory(options: Omit<CompileOptions, 'outDir'>): Compil
   const schedule = scheduleForMemory(graph, { mode: options.schedule ?? 'min-peak' });
   graph = schedule.graph;
   const plan = planMemory(graph, { planner: options.planner, ioOutside });
-  const lowered = lowerGraph(graph, plan, validatePrefix(options.prefix), file);
+  const lowered = lowerGraph(graph, plan, validatePrefix(options.prefix), file, { dsp: options.board.dsp, mve: options.board.mve });
   const budget = checkCompileBudget(options.board, { graph, plan, lowered }, {
     int8: Boolean(quantization), planner: options.planner, streamAttention: options.streamAttention,
   });

@@ -3,7 +3,7 @@
 import {
   CompileError, DTYPE_BYTES, DTYPE_CTYPE, elementCount, type ConstTensor, type DType, type Graph, type Node,
 } from '../ir/graph.js';
-import { loweringContext, scratchName, type KernelArg, type ParamValue, type TypedShape } from '../ops/op.js';
+import { loweringContext, scratchName, type KernelArg, type KernelTarget, type ParamValue, type TypedShape } from '../ops/op.js';
 import { findOp } from '../ops/registry.js';
 import type { MemoryPlan } from '../plan/index.js';
 
@@ -73,7 +73,7 @@ function copiesOntoItself(args: CallArg[], copy: { source: number; destination: 
   return from.kind === 'arena' && to.kind === 'arena' && from.offset === to.offset + copy.byteOffset;
 }
 
-export function lowerGraph(graph: Graph, plan: MemoryPlan, prefix: string, file: string): LoweredModel {
+export function lowerGraph(graph: Graph, plan: MemoryPlan, prefix: string, file: string, target?: KernelTarget): LoweredModel {
   const external = plan.external;
   const typed = (name: string): TypedShape => {
     const v = graph.values.get(name) ?? graph.initializers.get(name);
@@ -145,7 +145,7 @@ export function lowerGraph(graph: Graph, plan: MemoryPlan, prefix: string, file:
     if (op.view) continue;
     let lowered;
     try {
-      lowered = op.lower!(loweringContext(graph, node));
+      lowered = op.lower!(loweringContext(graph, node, target));
     } catch (e) {
       if (e instanceof CompileError) throw new CompileError(`${file}: ${e.message}`, e.exitCode, { ...e.details, file });
       throw e;

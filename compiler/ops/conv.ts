@@ -106,6 +106,7 @@ function lowerConv2dInt8(ctx: LowerContext, batch: number, inC: number, outC: nu
   const outputQ = quantizationOf(ctx, { output: 0 });
   const output = perTensor(outputQ);
   const w = planeWindow(geo);
+  const paired = pairsWeights(ctx, inC, outC, group);
   return {
     node: ctx.node.name,
     opType: 'Conv',
@@ -117,9 +118,10 @@ function lowerConv2dInt8(ctx: LowerContext, batch: number, inC: number, outC: nu
       input_offset: { int: -input.zeroPoint },
       output_offset: { int: output.zeroPoint },
       ...int8ActivationClamp(ctx, outputQ),
+      weights_paired: { int: paired ? 1 : 0 },
     },
     args: [
-      inputArg(ctx, 0), inputArg(ctx, 1),
+      inputArg(ctx, 0), paired ? pairedConvWeights(ctx, outC, group) : inputArg(ctx, 1),
       ctx.node.inputs[2] ? inputArg(ctx, 2) : { kind: 'null', ctype: 'int32_t' },
       ...requantizationArgs(ctx, Array.from({ length: outC }, (_, c) => input.scale * weights.scales[c] / output.scale)),
       outputArg(ctx),
@@ -130,16 +132,55 @@ function lowerConv2dInt8(ctx: LowerContext, batch: number, inC: number, outC: nu
 }
 
 /**
+ * Whether the int8 Conv's weights go to flash in the DSP kernel's order (weights_paired): on a
+ * core with the DSP extension and without Helium (whose kernel reads plain rows), for every Conv
+ * but a depthwise one (its own kernel reads plain rows). The portable kernel reads either order.
+ */
+function pairsWeights(ctx: LowerContext, inC: number, outC: number, group: number): boolean {
+  return Boolean(ctx.target?.dsp && !ctx.target.mve) && !isDepthwise(inC, outC, group);
+}
+
+/**
+ * The weights in the DSP kernel's order (runtime-c/kernels/conv2d_i8.c, kernels_int8.h): within
+ * each group of the convolution, its output channels in pairs (the last one of an odd count with
+ * a row of zeros), each pair's two rows interleaved four taps at a time — channel 0's taps k..k+3,
+ * then channel 1's — and the taps padded with zeros to a multiple of four. The 2×2 tile then
+ * loads both rows' next four weights with one LDRD. Costs the padding only: K + 3 bytes per
+ * channel at most, and one row for an odd channel count per group.
+ */
+function pairedConvWeights(ctx: LowerContext, outC: number, group: number): KernelArg {
+  const weights = ctx.constants[1];
+  if (weights?.dtype !== 'int8') throw new Error(`internal: int8 Conv '${ctx.node.name}' has no constant int8 weights`);
+  const data = weights.data as Int8Array;
+  const taps = data.length / outC;
+  const fours = Math.ceil(taps / 4);
+  const perGroup = outC / group;
+  const pairsPerGroup = Math.ceil(perGroup / 2);
+  const paired = new Int8Array(group * pairsPerGroup * fours * 8);
+  for (let oc = 0; oc < outC; oc++) {
+    const [g, j] = [Math.floor(oc / perGroup), oc % perGroup];
+    const pairStart = (g * pairsPerGroup + (j >> 1)) * fours * 8 + (j & 1) * 4;
+    for (let k = 0; k < taps; k++) paired[pairStart + (k >> 2) * 8 + (k & 3)] = data[oc * taps + k];
+  }
+  return { kind: 'derived', tensor: { name: `${weights.name}::paired`, dtype: 'int8', shape: [paired.length], data: paired } };
+}
+
+/**
  * The int8 kernel's working memory (kernels_int8.h): on cores with the DSP extension it gathers
  * two output pixels' input patches into int16 columns for SMLAD, after a table of each tap's
  * offset in the input, and keeps each output channel's bias and requantisation constants; K taps
- * take 4·K bytes of table, 2·2·round_up(K, 4) of columns and 16 per output channel. A depthwise 3×3
+ * padded to whole groups of four take 4 bytes each of table and 2·2 of columns, and each output
+ * channel 16. A depthwise 3×3
  * (dilation 1, stride_w 1 or 2; o2m_conv2d_depthwise_i8) instead keeps four padded input rows (a ring of three and one of
  * zero points, runtime-c/kernels/conv2d_depthwise_i8.c), each long enough for the word load at
  * the last output and for the input row after pad_left, plus the 0 to 3 bytes that put the input
- * part on a word boundary; other depthwise shapes get none and run the portable loops. Planned
+ * part on a word boundary — or, where all the padded rows the windows reach fit in
+ * DEPTHWISE_WHOLE_PLANE_BYTES, all of them; other depthwise shapes get none and run the portable loops. Planned
  * on every target, since the plan does not know the core: the portable kernel leaves it untouched.
  */
+/** O2M_DW_WHOLE_PLANE_BYTES in runtime-c/kernels/conv2d_depthwise_i8.c. */
+const DEPTHWISE_WHOLE_PLANE_BYTES = 1024;
+
 const isDepthwise = (inC: number, outC: number, group: number) => group > 1 && group === inC && outC === inC;
 
 function conv2dInt8ScratchBytes(inC: number, outC: number, group: number, w: ReturnType<typeof planeWindow>): number {
@@ -147,11 +188,12 @@ function conv2dInt8ScratchBytes(inC: number, outC: number, group: number, w: Ret
     const fast = w.k_h === 3 && w.k_w === 3 && w.dil_h === 1 && w.dil_w === 1 && (w.stride_w === 1 || w.stride_w === 2);
     if (!fast) return 0;
     const lead = (4 - (w.pad_left % 4)) % 4; // so that the input part of a padded row is word-aligned
-    const rowBytes = lead + Math.max(w.stride_w * (w.out_w - 1) + 4, w.pad_left + w.in_w);
-    return 4 * (Math.ceil(rowBytes / 4) * 4);
+    const rowBytes = Math.ceil((lead + Math.max(w.stride_w * (w.out_w - 1) + 4, w.pad_left + w.in_w)) / 4) * 4;
+    const paddedRows = (w.out_h - 1) * w.stride_h + 3;
+    return paddedRows * rowBytes <= DEPTHWISE_WHOLE_PLANE_BYTES ? paddedRows * rowBytes : 4 * rowBytes;
   }
   const taps = (inC / group) * w.k_h * w.k_w;
-  return 4 * taps + 4 * (Math.ceil(taps / 4) * 4) + 16 * outC;
+  return 8 * (Math.ceil(taps / 4) * 4) + 16 * outC;
 }
 
 function lowerConv2d(ctx: LowerContext, batch: number, inC: number, outC: number, group: number, geo: WindowGeometry): KernelCall {

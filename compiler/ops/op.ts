@@ -58,6 +58,14 @@ export interface KernelCall {
   loop?: { counts: number[] };
 }
 
+/** What the target core offers the kernels, where a lowering lays out weights for a fast variant. */
+export interface KernelTarget {
+  /** The Armv7E-M DSP extension (SMLAD): Cortex-M4, M7, M33, M55. */
+  dsp: boolean;
+  /** Helium (Cortex-M55). */
+  mve: boolean;
+}
+
 export interface LowerContext {
   node: Node;
   inputs: (TypedShape | undefined)[];
@@ -66,6 +74,8 @@ export interface LowerContext {
   opset: number;
   /** The scale and zero point of an integer tensor of a quantized graph, by name. */
   quantization(name: string): Quantization | undefined;
+  /** The core the code is lowered for; absent where the layout does not matter (planning, inspect). */
+  target?: KernelTarget;
 }
 
 export interface EvalContext {
@@ -154,7 +164,7 @@ export interface Int8Rule {
 }
 
 /** The types, shapes and constants a node sees, as lowering (and planning its scratch) needs them. */
-export function loweringContext(graph: Graph, node: Node): LowerContext {
+export function loweringContext(graph: Graph, node: Node, target?: KernelTarget): LowerContext {
   const typed = (name: string): TypedShape => {
     const v = graph.values.get(name) ?? graph.initializers.get(name);
     if (!v) throw new Error(`internal: no type for '${name}'`);
@@ -167,6 +177,7 @@ export function loweringContext(graph: Graph, node: Node): LowerContext {
     constants: node.inputs.map((n) => graph.initializers.get(n)),
     opset: graph.opsets[node.domain] ?? 1,
     quantization: (name) => graph.quantization?.get(name),
+    ...(target ? { target } : {}),
   };
 }
 

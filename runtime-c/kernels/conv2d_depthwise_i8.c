@@ -6,7 +6,9 @@
  * Layout. Each channel is its own plane, so the kernel walks a channel's output rows and keeps the
  * three input rows a 3×3 window needs in a ring of three padded rows in scratch (input row iy in
  * slot iy % 3, copied once however many output rows use it), plus one row that is all padding for
- * the rows above and below the input. A padded row is the input row at column pad_left with the
+ * the rows above and below the input; or, for a small plane, all the padded rows its windows reach,
+ * copied once per channel (each output row's windows then start a fixed step further on, with no
+ * ring to turn). A padded row is the input row at column pad_left with the
  * input's zero point on both sides, long enough for a word load at any output's first column, and
  * placed so that its column pad_left is word-aligned (whole-word copies). The row loops come in
  * four variants, stride_w 1 or 2 by clamping to a fused activation or not (SSAT alone when the
@@ -42,6 +44,10 @@
 
 #include "dsp_simd.h"
 #include "requantize_i8.h"
+
+/* A plane whose padded rows take at most this many bytes is copied whole, once per channel
+ * (compiler/ops/conv.ts plans the same). */
+#define O2M_DW_WHOLE_PLANE_BYTES 1024
 
 /* The most nine products of an int8 input and an int8 weight can add in magnitude. */
 #define TAPS_BOUND (9 * 128 * 128)
@@ -239,12 +245,15 @@ static void row_exact(const int8_t *const rows[3], int32_t stride_w, int8_t *out
   }
 }
 
-/* Where a channel's padded rows live and how its windows move down. */
+/* Where a channel's padded rows live and how its windows move down: a ring of three rows, or for
+ * a small plane (O2M_DW_WHOLE_PLANE_BYTES) all its padded rows, copied once per channel, so that
+ * each output row's windows start row_bytes · stride_h further on. */
 typedef struct {
   int8_t *slots[6];          /* slots[i] is ring slot i % 3: a window's three slots are consecutive */
   const int8_t *padding_row; /* zero points only, for rows above and below the input */
   int32_t in_h, in_w, out_h, out_w, stride_h, stride_w, pad_top, pad_left;
   int32_t first_slot, slot_step; /* row -pad_top's slot; stride_h % 3 */
+  int32_t whole_plane, row_bytes, plane_rows; /* plane_rows: the input rows a window reaches */
 } dw_geometry;
 
 /* A fast channel (mode 0: stride_w 1, 1: stride_w 2; `clamps` as output_pair's) or, mode 2, one
@@ -257,6 +266,27 @@ static inline __attribute__((always_inline)) void channel_rows(const dw_geometry
                                                                int clamps) {
   const int32_t in_h = g->in_h, in_w = g->in_w, out_h = g->out_h, out_w = g->out_w, stride_h = g->stride_h;
   const int32_t pad_left = g->pad_left, slot_step = g->slot_step;
+  if (g->whole_plane) {
+    const int32_t row_bytes = g->row_bytes;
+    int8_t *const top = g->slots[0];
+    for (int32_t iy = 0; iy < g->plane_rows; ++iy) {
+      copy_row(top + (iy + g->pad_top) * row_bytes + pad_left, plane + iy * in_w, in_w);
+    }
+    const int32_t step = row_bytes * stride_h;
+    const int8_t *rows0 = top;
+    for (int32_t oy = 0; oy < out_h; ++oy, out += out_w, rows0 += step) {
+      if (mode == 0) {
+        row_stride1(rows0, row_bytes, 2 * row_bytes, out, out_w, k, clamps);
+      } else if (mode == 1) {
+        row_stride2(rows0, row_bytes, 2 * row_bytes, out, out_w, k, clamps);
+      } else {
+        const int8_t *const rows[3] = {rows0, rows0 + row_bytes, rows0 + 2 * row_bytes};
+        row_exact(rows, g->stride_w, out, out_w, k->weights, k->raw_start, k->multiplier, k->shift,
+                  k->output_offset, k->act_min, k->act_max);
+      }
+    }
+    return;
+  }
   int32_t window_top = -g->pad_top, top_slot = g->first_slot, loaded = 0, loaded_slot = 0;
   for (int32_t oy = 0; oy < out_h; ++oy, out += out_w) {
     if (loaded < window_top) {
@@ -329,9 +359,15 @@ static void depthwise_dsp(const o2m_conv2d_i8_params *p, const int8_t *input, co
   const int32_t lead = (4 - (pad_left & 3)) & 3;
   const int32_t row_bytes = (lead + (reach > pad_left + in_w ? reach : pad_left + in_w) + 3) & ~3;
   int8_t *const ring = (int8_t *)scratch + lead;
+  /* The padded rows the windows reach, and whether they all fit (the compiler plans the same). */
+  const int32_t padded_rows = (out_h - 1) * p->stride_h + 3;
+  const int32_t whole_plane = padded_rows * row_bytes <= O2M_DW_WHOLE_PLANE_BYTES;
   /* Borders are never written again: row copies land between them. */
-  memset(scratch, (int8_t)-input_offset, (size_t)(4 * row_bytes));
+  memset(scratch, (int8_t)-input_offset, (size_t)((whole_plane ? padded_rows : 4) * row_bytes));
   dw_geometry g;
+  g.whole_plane = whole_plane;
+  g.row_bytes = row_bytes;
+  g.plane_rows = padded_rows - p->pad_top < in_h ? padded_rows - p->pad_top : in_h;
   for (int32_t i = 0; i < 6; ++i) {
     g.slots[i] = ring + (i % 3) * row_bytes;
   }

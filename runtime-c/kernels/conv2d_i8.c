@@ -1,15 +1,16 @@
 /* onnx2mcu runtime: int8 Conv (2-D NCHW, grouped, dilated; 1-D as height 1), the definition of
- * the int8 result (TFLite's reference convolution, per-channel requantisation).
+ * the int8 result (TFLite's reference convolution, per-channel requantisation), for weights in
+ * either order of kernels_int8.h (plain, or paired for the DSP kernel).
  *
  * On cores with the DSP extension (O2M_KERNELS_DSP, onnx2mcu/arch.h) a convolution that is not
- * depthwise runs as a matrix product on SMLAD: two output pixels' input patches are gathered
- * into int16 columns in the scratch buffer (input offset added, padded taps 0, CMSIS-NN's
- * im2col), and each pair of output channels takes both columns in one pass, 16 MACs per 16
- * instructions, started at the channels' biases and requantised by o2m_level_of with constants
- * computed once per call (a layer with a shift that form does not cover runs the definition's
- * loops). On Helium (O2M_KERNELS_MVE, the Cortex-M55) conv2d_i8_mve.c takes the same
- * scratch for four pixels' int8 patches and VMLADAVA. Their results equal the definition's bit
- * for bit. */
+ * depthwise, with paired weights, runs as a matrix product on SMLAD: two output pixels' input
+ * patches are gathered into int16 columns in the scratch buffer (input offset added, padded taps
+ * 0, CMSIS-NN's im2col), and each pair of output channels takes both columns in one asm loop,
+ * 16 MACs per 14 instructions, started at the channels' biases and requantised by o2m_level_of
+ * with constants computed once per call (a layer with a shift that form does not cover runs the
+ * definition's loops). On Helium (O2M_KERNELS_MVE, the Cortex-M55), with plain weights,
+ * conv2d_i8_mve.c takes the same scratch for four pixels' int8 patches and VMLADAVA. Their
+ * results equal the definition's bit for bit. */
 #include <stddef.h>
 
 #include "onnx2mcu/fixed_point.h"
@@ -21,18 +22,12 @@
 #include "window_taps.h"
 
 #if O2M_KERNELS_DSP
-/* The definition's loops, for the layers whose requantisation the fast form cannot take. */
-static void conv_portable(const o2m_conv2d_i8_params *p, const int8_t *input, const int8_t *weights,
-                          const int32_t *bias, const int32_t *multipliers, const int32_t *shifts, int8_t *output);
-
 /* The two output pixels' patches share one int16 buffer, laid out for the SMLAD loop. SMLAD pairs
  * the halves of an SXTB16'd weight word, bytes (0, 2) and then (1, 3); so for each group of four
  * taps k0..k3 the buffer holds 8 int16: pixel 0's (k0, k2), pixel 1's (k0, k2), pixel 0's
- * (k1, k3), pixel 1's (k1, k3) — four words, each the partner of a weight word's half. A last
- * group of fewer than four taps is padded with zeros, so that every weight row but the last can
- * run whole groups: the word load past a row's end reads the next row's first weights, whose
- * products with those zeros are 0. The last row of the weights takes its last taps in C instead,
- * as a word load there would read past the array. */
+ * (k1, k3), pixel 1's (k1, k3) — four words, each the partner of a weight word's half, one LDM.
+ * A last group of fewer than four taps meets zero weights in the paired order, so the patch
+ * values there never count. */
 static const int8_t group_slot[4] = {0, 4, 1, 5};
 
 static inline int32_t slot_of(int32_t k) {
@@ -46,35 +41,40 @@ typedef struct {
 } channel_requant;
 
 typedef struct {
-  int32_t taps, whole, padded;  /* K = (in_c / groups) · k_h · k_w; K rounded down, and up, to fours */
-  const int32_t *offsets;       /* per tap (slot order in the whole groups): its input offset from the window's origin */
+  int32_t taps, padded;         /* K = (in_c / groups) · k_h · k_w, and K rounded up to fours */
+  const int32_t *offsets;       /* per tap in slot order: its input offset from the window's origin */
   int16_t *patches;             /* 2 · padded int16 */
   channel_requant *requant;     /* per output channel */
 } patch_buffer;
+
+/* Where the channels' constants sit in scratch: after the tap table and the patches. */
+static channel_requant *requant_area(const o2m_conv2d_i8_params *p, int32_t *scratch) {
+  const int32_t padded = ((p->in_c / p->groups) * p->k_h * p->k_w + 3) & ~3;
+  return (channel_requant *)(void *)(scratch + 2 * padded);
+}
 
 static patch_buffer patch_layout(const o2m_conv2d_i8_params *p, int32_t *scratch) {
   patch_buffer b;
   const int32_t in_c_per_group = p->in_c / p->groups;
   b.taps = in_c_per_group * p->k_h * p->k_w;
-  b.whole = b.taps & ~3;
   b.padded = (b.taps + 3) & ~3;
   int32_t *offsets = scratch;
+  for (int32_t k = b.taps; k < b.padded; ++k) {
+    offsets[k] = 0; /* the padding taps read the window's origin: their weights are 0 */
+  }
   int32_t k = 0;
   for (int32_t ic = 0; ic < in_c_per_group; ++ic) {
     for (int32_t ky = 0; ky < p->k_h; ++ky) {
       for (int32_t kx = 0; kx < p->k_w; ++kx, ++k) {
-        /* slot order within a whole group is k0, k2, k1, k3: the table follows it */
-        const int32_t at = k < b.whole ? (k & ~3) | ((k & 1) << 1) | ((k >> 1) & 1) : k;
+        /* slot order within a group is k0, k2, k1, k3: the table follows it */
+        const int32_t at = (k & ~3) | ((k & 1) << 1) | ((k >> 1) & 1);
         offsets[at] = (ic * p->in_h + ky * p->dil_h) * p->in_w + kx * p->dil_w;
       }
     }
   }
   b.offsets = offsets;
-  b.patches = (int16_t *)(scratch + b.taps);
-  for (int32_t slot = 2 * b.whole; slot < 2 * b.padded; ++slot) {
-    b.patches[slot] = 0; /* the padding taps; the gathers never write them */
-  }
-  b.requant = (channel_requant *)(void *)(scratch + b.taps + b.padded);
+  b.patches = (int16_t *)(scratch + b.padded);
+  b.requant = requant_area(p, scratch);
   return b;
 }
 
@@ -112,14 +112,11 @@ static void gather_patch(const o2m_conv2d_i8_params *p, const patch_buffer *b, c
     const int8_t *origin = group_input + iy_origin * p->in_w + ix_origin;
     const int32_t *at = b->offsets;
     int16_t *slot = b->patches + 2 * pixel;
-    for (int32_t k = 0; k < b->whole; k += 4, at += 4, slot += 8) {
+    for (int32_t k = 0; k < b->padded; k += 4, at += 4, slot += 8) {
       slot[0] = (int16_t)(origin[at[0]] + offset);
       slot[1] = (int16_t)(origin[at[1]] + offset);
       slot[4] = (int16_t)(origin[at[2]] + offset);
       slot[5] = (int16_t)(origin[at[3]] + offset);
-    }
-    for (int32_t k = b->whole; k < b->taps; ++k) {
-      b->patches[slot_of(k) + 2 * pixel] = (int16_t)(origin[*at++] + offset);
     }
     return;
   }
@@ -139,138 +136,92 @@ static void gather_patch(const o2m_conv2d_i8_params *p, const patch_buffer *b, c
   }
 }
 
-/* One pass of the 2×2 tile over a group of four taps, as asm because GCC 12 keeps one more
- * value live than the 14 registers allow and spills inside the loop: 18 instructions per 16 MACs
- * (2 weight words, 2 LDRD of patch words, 4 SXTB16, 8 SMLAD, the loop test). Each weight word is
- * widened to its even pair for the patches' first words, then in place to its odd pair, so
- * thirteen registers hold everything. */
-#define O2M_TILE_2X2_PASS                                  \
-  "ldr   %[w1], [%[w], %[taps]]\n\t"                       \
-  "ldr   %[w0], [%[w]], #4\n\t"                           \
-  "ldrd  %[x0], %[x1], [%[patch]], #8\n\t"                \
-  "sxtb16 %[t], %[w0]\n\t"                                \
-  "smlad %[a00], %[x0], %[t], %[a00]\n\t"                 \
-  "smlad %[a01], %[x1], %[t], %[a01]\n\t"                 \
-  "sxtb16 %[t], %[w1]\n\t"                                \
-  "smlad %[a10], %[x0], %[t], %[a10]\n\t"                 \
-  "smlad %[a11], %[x1], %[t], %[a11]\n\t"                 \
-  "ldrd  %[x0], %[x1], [%[patch]], #8\n\t"                \
-  "sxtb16 %[w0], %[w0], ror #8\n\t"                       \
-  "smlad %[a00], %[x0], %[w0], %[a00]\n\t"                \
-  "smlad %[a01], %[x1], %[w0], %[a01]\n\t"                \
-  "sxtb16 %[w1], %[w1], ror #8\n\t"                       \
-  "smlad %[a10], %[x0], %[w1], %[a10]\n\t"                \
-  "smlad %[a11], %[x1], %[w1], %[a11]\n\t"
-
-/* The four sums of two weight rows (`taps` apart) against both pixels' patches over the groups
- * from patch to end, started at the rows' biases; an odd group count takes one pass before the
- * two-pass loop. */
-typedef struct {
-  int32_t row0_pixel0, row0_pixel1, row1_pixel0, row1_pixel1;
-} tile_sums;
-
-static inline __attribute__((always_inline)) tile_sums tile_2x2(const int32_t *patch, const int32_t *end,
-                                                                const int8_t *w, int32_t taps, int32_t start0,
-                                                                int32_t start1) {
-  int32_t acc00 = start0, acc01 = start0, acc10 = start1, acc11 = start1;
-  int32_t w0, w1, x0, x1, t;
-  if (((end - patch) >> 2) & 1) {
-    __asm__(O2M_TILE_2X2_PASS
-            : [a00] "+r"(acc00), [a01] "+r"(acc01), [a10] "+r"(acc10), [a11] "+r"(acc11),
-              [patch] "+r"(patch), [w] "+r"(w), [w0] "=&r"(w0), [w1] "=&r"(w1), [x0] "=&r"(x0),
-              [x1] "=&r"(x1), [t] "=&r"(t)
-            : [taps] "r"(taps)
-            : "memory");
-  }
-  if (patch != end) {
-    __asm__("1:\n\t" O2M_TILE_2X2_PASS O2M_TILE_2X2_PASS
-            "cmp   %[patch], %[end]\n\t"
-            "bne   1b\n\t"
-            : [a00] "+r"(acc00), [a01] "+r"(acc01), [a10] "+r"(acc10), [a11] "+r"(acc11),
-              [patch] "+r"(patch), [w] "+r"(w), [w0] "=&r"(w0), [w1] "=&r"(w1), [x0] "=&r"(x0),
-              [x1] "=&r"(x1), [t] "=&r"(t)
-            : [taps] "r"(taps), [end] "r"(end)
-            : "memory", "cc");
-  }
-  return (tile_sums){acc00, acc01, acc10, acc11};
+/* x + (byte 1, byte 3 of word) sign-extended, per halfword: asm, as GCC does not fold the rotate
+ * into SXTAB16's own ROR #8 (the even bytes are ACLE's __sxtab16). */
+static inline int16x2_t sxtab16_odd(int16x2_t x, int32_t word) {
+  int16x2_t sum;
+  __asm__("sxtab16 %0, %1, %2, ror #8" : "=r"(sum) : "r"(x), "r"(word));
+  return sum;
 }
 
-/* One weight row against both pixels' patches (the last of an odd number of output channels). */
-static inline __attribute__((always_inline)) tile_sums tile_1x2(const int32_t *patch, const int32_t *end,
-                                                                const int8_t *w, int32_t start) {
-  int32_t acc00 = start, acc01 = start;
-  while (patch != end) {
-    const int32_t word0 = o2m_load_int8x4(w);
-    w += 4;
-    int16x2_t weights = __sxtb16(word0);
-    acc00 = __smlad(patch[0], weights, acc00);
-    acc01 = __smlad(patch[1], weights, acc01);
-    weights = o2m_sxtb16_odd(word0);
-    acc00 = __smlad(patch[2], weights, acc00);
-    acc01 = __smlad(patch[3], weights, acc01);
-    patch += 4;
-  }
-  return (tile_sums){acc00, acc01, 0, 0};
-}
-
-/* The taps of the last, partial group of one weight row, for the row that ends the weights. */
-static void add_partial_group(const patch_buffer *b, const int8_t *row, int32_t *sum0, int32_t *sum1) {
-  for (int32_t k = b->whole; k < b->taps; ++k) {
-    *sum0 += b->patches[slot_of(k)] * row[k];
-    *sum1 += b->patches[slot_of(k) + 2] * row[k];
+/* Both pixels' patches at once, for two neighbouring outputs of one row whose windows lie inside
+ * the input, at stride_w 1 or 2: pixel 1's taps are pixel 0's, stride_w bytes on. At stride 1 a
+ * halfword load holds both pixels' bytes of a tap, two such halfwords (taps k0 and k2) make a
+ * word whose even bytes are pixel 0's (k0, k2) and odd bytes pixel 1's, and SXTAB16 widens each
+ * pair and adds the input offset in one instruction. At stride 2 a word load holds both bytes of
+ * a tap (bytes 0 and 2; the caller checks that its byte 3 is inside the input), and PKHBT/PKHTB
+ * pair two taps' halves. 13 to 17 instructions per group of four taps, for both pixels; the
+ * padding taps of a last group read the window's origin, and meet zero weights. */
+static __attribute__((noinline)) void gather_pair(const patch_buffer *b, const int8_t *origin, int32_t stride_w, int32_t input_offset) {
+  const int16x2_t offsets2 = (int16x2_t)(((uint32_t)(uint16_t)input_offset << 16) | (uint16_t)input_offset);
+  const int32_t *at = b->offsets;
+  const int32_t *const end = at + b->padded;
+  int16x2_t *slot = (int16x2_t *)(void *)b->patches;
+  if (stride_w == 1) {
+    for (; at != end; at += 4, slot += 4) {
+      uint16_t h0, h2, h1, h3;
+      __builtin_memcpy(&h0, origin + at[0], 2); /* LDRH: unaligned halfword loads are fine */
+      __builtin_memcpy(&h2, origin + at[1], 2);
+      __builtin_memcpy(&h1, origin + at[2], 2);
+      __builtin_memcpy(&h3, origin + at[3], 2);
+      const int32_t even = (int32_t)((uint32_t)h0 | ((uint32_t)h2 << 16));
+      const int32_t odd = (int32_t)((uint32_t)h1 | ((uint32_t)h3 << 16));
+      slot[0] = __sxtab16(offsets2, even);
+      slot[1] = sxtab16_odd(offsets2, even);
+      slot[2] = __sxtab16(offsets2, odd);
+      slot[3] = sxtab16_odd(offsets2, odd);
+    }
+  } else {
+    for (; at != end; at += 4, slot += 4) {
+      const int16x2_t k0 = __sxtab16(offsets2, o2m_load_int8x4(origin + at[0]));
+      const int16x2_t k2 = __sxtab16(offsets2, o2m_load_int8x4(origin + at[1]));
+      const int16x2_t k1 = __sxtab16(offsets2, o2m_load_int8x4(origin + at[2]));
+      const int16x2_t k3 = __sxtab16(offsets2, o2m_load_int8x4(origin + at[3]));
+      slot[0] = o2m_low_halves(k0, k2);
+      slot[1] = o2m_high_halves(k0, k2);
+      slot[2] = o2m_low_halves(k1, k3);
+      slot[3] = o2m_high_halves(k1, k3);
+    }
   }
 }
 
-/* What the output channels of one pixel pair need: a struct, so that the channel loop reads what
- * it needs through one pointer instead of holding a dozen values in too few registers. */
+/* The pair loop: for a gathered pixel pair, every pair of output channels of a group in turn —
+ * the 2×2 tile over all groups of four taps, the requantisation of its four sums, the stores —
+ * as one asm loop. Its state lives in this struct, which the loop advances, and the fourteen
+ * registers go to the tile: accumulators r0 r1 (channel 0, pixels 0 and 1) and r2 r3 (channel 1),
+ * patch words r4-r7 (one LDM), both channels' weight words r8 r9 (one LDRD, as the paired order
+ * puts them side by side), widened weights r10, patch r11, weights r12, patch end lr. */
 typedef struct {
-  const patch_buffer *patches;
-  const int8_t *weights;           /* the group's first output channel's row */
-  const channel_requant *requant;  /* the group's first channel's */
-  int32_t out_channels, out_plane;
-  uint32_t act_min4, act_max4;     /* act_min and act_max in each byte */
-} channel_job;
-
-/* The pairs of output channels whose weight rows can run whole groups, for both pixels of a
- * gathered pair: the 2×2 tile, the requantisation and the stores as one asm loop. In C, GCC 12
- * keeps the loop's state on the stack around the tile's thirteen registers and spends about
- * twice the instructions per output; here the state lives in this struct, which the loop
- * advances, and the fourteen registers go to the tile (r0 holds the struct). */
-typedef struct {
-  const int32_t *patch, *patch_end;  /*  0,  4: the gathered pair, padded */
-  const int8_t *w;                   /*  8: the first row of the next pair */
-  int32_t taps;                      /* 12: a weight row's length */
-  const channel_requant *requant;    /* 16: the next pair's first channel */
-  int8_t *out;                       /* 20: its first output */
-  int32_t out_plane;                 /* 24 */
-  int32_t pairs;                     /* 28: pairs left, >= 1 */
-  uint32_t act_min4, act_max4;       /* 32, 36 */
-  int32_t odd_groups;                /* 40: the padded taps make an odd number of groups */
+  const int32_t *patch, *patch_end;  /*  0,  4: the gathered pair */
+  const int8_t *w;                   /*  8: the next pair's weights */
+  const channel_requant *requant;    /* 12: the next pair's first channel's */
+  int8_t *out;                       /* 16: its first output */
+  int32_t out_plane;                 /* 20 */
+  int32_t pairs;                     /* 24: pairs left, >= 1 */
+  int32_t odd_groups;                /* 28: the taps make an odd number of groups of four */
+  uint32_t act_min4, act_max4;       /* 32, 36: act_min and act_max in each byte */
 } pair_loop;
 
-/* r0 the pair_loop; per pair, accumulators r1 r2 (row 0, pixels 0 and 1) and r3 r4 (row 1),
- * patch words r5 r6, weight words r7 r8, widened weights r9, patch r10, weights r11, patch end
- * r12, row length lr. */
+/* 16 MACs in 14 instructions */
 #define O2M_PAIR_PASS                    \
-  "ldr   r8, [r11, lr]\n\t"              \
-  "ldr   r7, [r11], #4\n\t"              \
-  "ldrd  r5, r6, [r10], #8\n\t"          \
-  "sxtb16 r9, r7\n\t"                    \
-  "smlad r1, r5, r9, r1\n\t"             \
-  "smlad r2, r6, r9, r2\n\t"             \
-  "sxtb16 r9, r8\n\t"                    \
-  "smlad r3, r5, r9, r3\n\t"             \
-  "smlad r4, r6, r9, r4\n\t"             \
-  "ldrd  r5, r6, [r10], #8\n\t"          \
-  "sxtb16 r7, r7, ror #8\n\t"            \
-  "smlad r1, r5, r7, r1\n\t"             \
-  "smlad r2, r6, r7, r2\n\t"             \
+  "ldmia r11!, {r4, r5, r6, r7}\n\t"     \
+  "ldrd  r8, r9, [r12], #8\n\t"          \
+  "sxtb16 r10, r8\n\t"                   \
+  "smlad r0, r4, r10, r0\n\t"            \
+  "smlad r1, r5, r10, r1\n\t"            \
+  "sxtb16 r10, r9\n\t"                   \
+  "smlad r2, r4, r10, r2\n\t"            \
+  "smlad r3, r5, r10, r3\n\t"            \
   "sxtb16 r8, r8, ror #8\n\t"            \
-  "smlad r3, r5, r8, r3\n\t"             \
-  "smlad r4, r6, r8, r4\n\t"
+  "smlad r0, r6, r8, r0\n\t"             \
+  "smlad r1, r7, r8, r1\n\t"             \
+  "sxtb16 r9, r9, ror #8\n\t"            \
+  "smlad r2, r6, r9, r2\n\t"             \
+  "smlad r3, r7, r9, r3\n\t"
 
-/* One channel's two sums (ra, rb) to two bytes in r9, by the channel_requant at r12 (advanced). */
-#define O2M_PAIR_LEVELS(ra, rb)                  \
+/* One channel's two sums (ra, rb) to two bytes in r9, by the channel_requant at r12 (advanced):
+ * o2m_level_of on QADD-doubled sums, then (state in lr) clamped unless `clamp` is empty. */
+#define O2M_PAIR_LEVELS(ra, rb, clamp)           \
   "ldmia r12!, {r5, r6, r7, r8}\n\t"             \
   "qadd  " ra ", " ra ", " ra "\n\t"             \
   "qadd  " rb ", " rb ", " rb "\n\t"             \
@@ -282,70 +233,81 @@ typedef struct {
   "asr   r10, r10, r8\n\t"                       \
   "ssat  r9, #8, r9\n\t"                         \
   "ssat  r10, #8, r10\n\t"                       \
-  "bfi   r9, r10, #8, #8\n\t"
+  "bfi   r9, r10, #8, #8\n\t" clamp
 
-/* The two bytes in r9 clamped to [act_min, act_max] (o2m_clamp_pair's SSUB8/SEL). */
+/* o2m_clamp_pair's SSUB8/SEL on the two bytes in r9 */
 #define O2M_PAIR_CLAMP                           \
-  "ldrd  r7, r8, [r0, #32]\n\t"                  \
+  "ldrd  r7, r8, [lr, #32]\n\t"                  \
   "ssub8 r10, r9, r7\n\t"                        \
   "sel   r9, r9, r7\n\t"                         \
   "ssub8 r10, r8, r9\n\t"                        \
   "sel   r9, r9, r8\n\t"
 
-#define O2M_PAIR_LOOP(clamp)                     \
+/* `store` is strh (both pixels' bytes) or strb (the lone last pixel's) */
+#define O2M_PAIR_LOOP(clamp, store)              \
   "1:\n\t"                                       \
-  "ldr   r12, [r0, #16]\n\t"                     \
-  "ldr   r1, [r12]\n\t"                          \
-  "ldr   r3, [r12, #16]\n\t"                     \
-  "mov   r2, r1\n\t"                             \
-  "mov   r4, r3\n\t"                             \
-  "ldrd  r10, r12, [r0]\n\t"                     \
-  "ldrd  r11, lr, [r0, #8]\n\t"                  \
-  "ldr   r5, [r0, #40]\n\t"                      \
-  "cbnz  r5, 3f\n\t"                             \
+  "ldr   lr, %[state]\n\t"                       \
+  "ldr   r4, [lr, #12]\n\t"                      \
+  "ldr   r0, [r4]\n\t"                           \
+  "ldr   r2, [r4, #16]\n\t"                      \
+  "mov   r1, r0\n\t"                             \
+  "mov   r3, r2\n\t"                             \
+  "ldrd  r11, r5, [lr]\n\t"                      \
+  "ldr   r12, [lr, #8]\n\t"                      \
+  "ldr   r6, [lr, #28]\n\t"                      \
+  "mov   lr, r5\n\t"                             \
+  "cbnz  r6, 3f\n\t"                             \
   "2:\n\t" O2M_PAIR_PASS                         \
   "3:\n\t" O2M_PAIR_PASS                         \
-  "cmp   r10, r12\n\t"                           \
+  "cmp   r11, lr\n\t"                            \
   "bne   2b\n\t"                                 \
-  "ldr   r11, [r0, #8]\n\t"                      \
-  "add   r11, r11, lr, lsl #1\n\t"               \
-  "str   r11, [r0, #8]\n\t"                      \
-  "ldr   r12, [r0, #16]\n\t"                     \
-  O2M_PAIR_LEVELS("r1", "r2") clamp              \
-  "ldrd  r11, lr, [r0, #20]\n\t"                 \
-  "strh  r9, [r11]\n\t"                          \
-  O2M_PAIR_LEVELS("r3", "r4") clamp              \
-  "ldrd  r11, lr, [r0, #20]\n\t"                 \
-  "strh  r9, [r11, lr]\n\t"                      \
-  "add   r11, r11, lr, lsl #1\n\t"               \
-  "str   r11, [r0, #20]\n\t"                     \
-  "str   r12, [r0, #16]\n\t"                     \
-  "ldr   r5, [r0, #28]\n\t"                      \
+  "ldr   lr, %[state]\n\t"                       \
+  "str   r12, [lr, #8]\n\t"                      \
+  "ldr   r12, [lr, #12]\n\t"                     \
+  O2M_PAIR_LEVELS("r0", "r1", clamp)             \
+  "ldrd  r11, r4, [lr, #16]\n\t"                 \
+  store " r9, [r11]\n\t"                         \
+  O2M_PAIR_LEVELS("r2", "r3", clamp)             \
+  store " r9, [r11, r4]\n\t"                     \
+  "add   r11, r11, r4, lsl #1\n\t"               \
+  "str   r11, [lr, #16]\n\t"                     \
+  "str   r12, [lr, #12]\n\t"                     \
+  "ldr   r5, [lr, #24]\n\t"                      \
   "subs  r5, r5, #1\n\t"                         \
-  "str   r5, [r0, #28]\n\t"                      \
+  "str   r5, [lr, #24]\n\t"                      \
   "bne   1b\n\t"
 
-#define O2M_PAIR_CLOBBERS "r1", "r2", "r3", "r4", "r5", "r6", "r7", "r8", "r9", "r10", "r11", "r12", "lr", "memory", "cc"
+#define O2M_PAIR_CLOBBERS \
+  "r0", "r1", "r2", "r3", "r4", "r5", "r6", "r7", "r8", "r9", "r10", "r11", "r12", "lr", "memory", "cc"
 
 static __attribute__((noinline)) void pair_loop_run(pair_loop *loop) {
-  register pair_loop *r0 __asm__("r0") = loop;
-  __asm__ volatile(O2M_PAIR_LOOP("") : "+r"(r0) : : O2M_PAIR_CLOBBERS);
+  __asm__ volatile(O2M_PAIR_LOOP("", "strh") : : [state] "m"(loop) : O2M_PAIR_CLOBBERS);
 }
 
 static __attribute__((noinline)) void pair_loop_run_clamped(pair_loop *loop) {
-  register pair_loop *r0 __asm__("r0") = loop;
-  __asm__ volatile(O2M_PAIR_LOOP(O2M_PAIR_CLAMP) : "+r"(r0) : : O2M_PAIR_CLOBBERS);
+  __asm__ volatile(O2M_PAIR_LOOP(O2M_PAIR_CLAMP, "strh") : : [state] "m"(loop) : O2M_PAIR_CLOBBERS);
 }
 
-/* Output channel `channel` of the tile, both pixels (`pixels` 1 stores only the first). */
-static inline __attribute__((always_inline)) void store_channel(const channel_job *job, int32_t channel,
-                                                                int32_t sum0, int32_t sum1, int32_t pixels,
-                                                                int clamps, int8_t *out) {
-  const channel_requant *r = &job->requant[channel];
-  const int32_t multiplier = r->multiplier, rounding = r->rounding, right_shift = r->right_shift;
-  const uint32_t pair = o2m_output_pair(o2m_level_of(__qadd(sum0, sum0), multiplier, rounding, right_shift),
-                                        o2m_level_of(__qadd(sum1, sum1), multiplier, rounding, right_shift),
-                                        job->act_min4, job->act_max4, clamps);
+static __attribute__((noinline)) void pair_loop_run_lone_pixel(pair_loop *loop) {
+  __asm__ volatile(O2M_PAIR_LOOP(O2M_PAIR_CLAMP, "strb") : : [state] "m"(loop) : O2M_PAIR_CLOBBERS);
+}
+
+/* The last channel of an odd count per group, row 0 of its pair (row 1 is zeros), in C: its two
+ * pixels' (`pixels` 1: the first's) outputs. */
+static __attribute__((noinline)) void odd_channel(const pair_loop *loop, const int8_t *w, const channel_requant *r,
+                                                  int32_t pixels, int8_t *out) {
+  int32_t acc0 = r->bias, acc1 = r->bias;
+  for (const int32_t *patch = loop->patch; patch != loop->patch_end; patch += 4, w += 8) {
+    const int32_t word = o2m_load_int8x4(w);
+    const int16x2_t even = __sxtb16(word), odd = o2m_sxtb16_odd(word);
+    acc0 = __smlad(patch[0], even, acc0);
+    acc1 = __smlad(patch[1], even, acc1);
+    acc0 = __smlad(patch[2], odd, acc0);
+    acc1 = __smlad(patch[3], odd, acc1);
+  }
+  const uint32_t pair = o2m_clamp_pair(o2m_level_of(__qadd(acc0, acc0), r->multiplier, r->rounding, r->right_shift),
+                                       o2m_level_of(__qadd(acc1, acc1), r->multiplier, r->rounding, r->right_shift),
+                                       loop->act_min4, loop->act_max4);
   if (pixels > 1) {
     o2m_store_pair(out, pair);
   } else {
@@ -353,109 +315,83 @@ static inline __attribute__((always_inline)) void store_channel(const channel_jo
   }
 }
 
-/* Every output channel of the group for the gathered pixel pair (`pixels` 1: the lone last pixel,
- * gathered into both slots, its copy's results dropped). */
-static inline __attribute__((always_inline)) void channels_for_pixels(const channel_job *job, int32_t pixels,
-                                                                      int clamps, int8_t *out) {
-  const patch_buffer *b = job->patches;
-  const int32_t *patch = (const int32_t *)(const void *)b->patches;
-  const int32_t taps = b->taps, out_channels = job->out_channels, out_plane = job->out_plane;
-  const channel_requant *r = job->requant;
-  const int8_t *w = job->weights;
-  /* whole groups with the zero padding, except where the row ends the weights (see the top) */
-  const int32_t pairs_end = out_channels & ~1;
-  const int32_t padded_pairs_end = (out_channels & 1) || b->whole == b->padded ? pairs_end : pairs_end - 2;
-  int32_t oc = 0;
-  if (pixels > 1 && padded_pairs_end > 0) {
-    pair_loop loop = {patch, patch + b->padded, w, taps, r, out, out_plane, padded_pairs_end >> 1,
-                      job->act_min4, job->act_max4, (b->padded >> 2) & 1};
-    if (clamps) {
-      pair_loop_run_clamped(&loop);
+/* Every output channel of a group for the gathered pixel pair. */
+static inline void channels_for_pixels(pair_loop *loop, const int8_t *w, const channel_requant *requant,
+                                       int32_t out_channels, int32_t fours, int32_t pixels, int clamps, int8_t *out) {
+  const int32_t pairs = out_channels >> 1;
+  if (pairs > 0) {
+    loop->w = w;
+    loop->requant = requant;
+    loop->out = out;
+    loop->pairs = pairs;
+    if (pixels == 1) {
+      pair_loop_run_lone_pixel(loop);
+    } else if (clamps) {
+      pair_loop_run_clamped(loop);
     } else {
-      pair_loop_run(&loop);
+      pair_loop_run(loop);
     }
-    oc = padded_pairs_end;
-    w = loop.w;
-    out = loop.out;
   }
-  for (; oc < padded_pairs_end; oc += 2, w += 2 * taps, out += 2 * out_plane) {
-    const tile_sums sums = tile_2x2(patch, patch + b->padded, w, taps, r[oc].bias, r[oc + 1].bias);
-    store_channel(job, oc, sums.row0_pixel0, sums.row0_pixel1, pixels, clamps, out);
-    store_channel(job, oc + 1, sums.row1_pixel0, sums.row1_pixel1, pixels, clamps, out + out_plane);
-  }
-  if (oc < pairs_end) {
-    tile_sums sums = tile_2x2(patch, patch + b->whole, w, taps, r[oc].bias, r[oc + 1].bias);
-    add_partial_group(b, w, &sums.row0_pixel0, &sums.row0_pixel1);
-    add_partial_group(b, w + taps, &sums.row1_pixel0, &sums.row1_pixel1);
-    store_channel(job, oc, sums.row0_pixel0, sums.row0_pixel1, pixels, clamps, out);
-    store_channel(job, oc + 1, sums.row1_pixel0, sums.row1_pixel1, pixels, clamps, out + out_plane);
-    oc += 2;
-    w += 2 * taps;
-    out += 2 * out_plane;
-  }
-  if (oc < out_channels) {
-    tile_sums sums = tile_1x2(patch, patch + b->whole, w, r[oc].bias);
-    add_partial_group(b, w, &sums.row0_pixel0, &sums.row0_pixel1);
-    store_channel(job, oc, sums.row0_pixel0, sums.row0_pixel1, pixels, clamps, out);
+  if (out_channels & 1) {
+    odd_channel(loop, w + pairs * fours * 8, requant + 2 * pairs, pixels, out + 2 * pairs * loop->out_plane);
   }
 }
 
-static __attribute__((noinline)) void channels_for_pair(const channel_job *job, int8_t *out) {
-  channels_for_pixels(job, 2, 0, out);
-}
-
-static __attribute__((noinline)) void channels_for_pair_clamped(const channel_job *job, int8_t *out) {
-  channels_for_pixels(job, 2, 1, out);
-}
-
-static __attribute__((noinline)) void channels_for_lone_pixel(const channel_job *job, int8_t *out) {
-  channels_for_pixels(job, 1, 1, out);
-}
-
+/* The DSP variant, once requant_records has filled in the channels' constants. */
 static __attribute__((noinline)) void conv_dsp(const o2m_conv2d_i8_params *p, const int8_t *input, const int8_t *weights,
-                     const int32_t *bias, const int32_t *multipliers, const int32_t *shifts,
-                     int8_t *output, int32_t *scratch) {
+                                               int8_t *output, int32_t *scratch) {
   const patch_buffer b = patch_layout(p, scratch);
-  if (!requant_records(p, bias, multipliers, shifts, b.requant)) {
-    conv_portable(p, input, weights, bias, multipliers, shifts, output);
-    return;
-  }
   const int32_t in_c_per_group = p->in_c / p->groups;
   const int32_t out_c_per_group = p->out_c / p->groups;
+  const int32_t fours = b.padded >> 2;
+  const int32_t group_weight_bytes = ((out_c_per_group + 1) >> 1) * fours * 8;
   const int32_t in_plane = p->in_h * p->in_w;
   const int32_t out_plane = p->out_h * p->out_w;
   const int32_t out_w = p->out_w, stride_h = p->stride_h, stride_w = p->stride_w;
   const int32_t pad_top = p->pad_top, pad_left = p->pad_left;
   const int clamps = p->act_min > -128 || p->act_max < 127;
-  channel_job job = {&b, weights, b.requant, out_c_per_group, out_plane,
-                     0x01010101u * (uint8_t)p->act_min, 0x01010101u * (uint8_t)p->act_max};
+  /* gather_pair's reach: a pixel pair at stride_w 1 or 2, and at 2 the word at pixel 0's last tap */
+  const int pair_stride = stride_w == 1 || stride_w == 2;
+  const int32_t last_row = (p->k_h - 1) * p->dil_h, last_column = (p->k_w - 1) * p->dil_w;
+  pair_loop loop = {(const int32_t *)(const void *)b.patches, (const int32_t *)(const void *)b.patches + b.padded,
+                    NULL, NULL, NULL, out_plane, 0, fours & 1,
+                    0x01010101u * (uint8_t)p->act_min, 0x01010101u * (uint8_t)p->act_max};
   for (int32_t n = 0; n < p->batch; ++n) {
     for (int32_t group = 0; group < p->groups; ++group) {
       const int8_t *group_input = input + (n * p->in_c + group * in_c_per_group) * in_plane;
       const int32_t first_channel = group * out_c_per_group;
-      job.weights = weights + first_channel * b.taps;
-      job.requant = b.requant + first_channel;
+      const int8_t *group_weights = weights + group * group_weight_bytes;
+      const channel_requant *group_requant = b.requant + first_channel;
       int8_t *group_output = output + (n * p->out_c + first_channel) * out_plane;
       int32_t oy = 0, ox = 0;
       int32_t pixel = 0;
       for (; pixel + 2 <= out_plane; pixel += 2) {
-        for (int32_t c = 0; c < 2; ++c) {
-          gather_patch(p, &b, group_input, oy * stride_h - pad_top, ox * stride_w - pad_left, c);
-          if (++ox == out_w) {
+        const int32_t iy_origin = oy * stride_h - pad_top, ix_origin = ox * stride_w - pad_left;
+        if (ox + 1 < out_w && pair_stride && window_inside(p, iy_origin, ix_origin) &&
+            window_inside(p, iy_origin, ix_origin + stride_w) &&
+            (stride_w == 1 || (iy_origin + last_row) * p->in_w + ix_origin + last_column + 3 < in_plane)) {
+          gather_pair(&b, group_input + iy_origin * p->in_w + ix_origin, stride_w, p->input_offset);
+          if ((ox += 2) == out_w) {
             ox = 0;
             ++oy;
           }
-        }
-        if (clamps) {
-          channels_for_pair_clamped(&job, group_output + pixel);
         } else {
-          channels_for_pair(&job, group_output + pixel);
+          for (int32_t c = 0; c < 2; ++c) {
+            gather_patch(p, &b, group_input, oy * stride_h - pad_top, ox * stride_w - pad_left, c);
+            if (++ox == out_w) {
+              ox = 0;
+              ++oy;
+            }
+          }
         }
+        channels_for_pixels(&loop, group_weights, group_requant, out_c_per_group, fours, 2, clamps,
+                            group_output + pixel);
       }
       if (pixel < out_plane) {
         gather_patch(p, &b, group_input, oy * stride_h - pad_top, ox * stride_w - pad_left, 0);
         gather_patch(p, &b, group_input, oy * stride_h - pad_top, ox * stride_w - pad_left, 1);
-        channels_for_lone_pixel(&job, group_output + pixel);
+        channels_for_pixels(&loop, group_weights, group_requant, out_c_per_group, fours, 1, clamps,
+                            group_output + pixel);
       }
     }
   }
@@ -473,14 +409,21 @@ static __attribute__((noinline)) void conv_portable(const o2m_conv2d_i8_params *
   const int32_t in_plane = p->in_h * p->in_w;
   const int32_t kernel_plane = p->k_h * p->k_w;
   const int32_t out_plane = p->out_h * p->out_w;
+  const int32_t taps = in_c_per_group * kernel_plane;
+  /* paired weights (kernels_int8.h): channel j of a group starts at its pair's first group of
+   * four, 4 bytes on for the pair's second row, and its tap k lies at k + 4 · (k / 4) from there */
+  const int32_t pair_bytes = ((taps + 3) & ~3) * 2;
+  const int32_t pairs_per_group = (out_c_per_group + 1) >> 1;
 
   for (int32_t n = 0; n < p->batch; ++n) {
     const int8_t *image = input + n * p->in_c * in_plane;
     int8_t *result = output + n * p->out_c * out_plane;
     for (int32_t oc = 0; oc < p->out_c; ++oc) {
-      const int32_t group = oc / out_c_per_group;
+      const int32_t group = oc / out_c_per_group, j = oc % out_c_per_group;
       const int8_t *group_input = image + group * in_c_per_group * in_plane;
-      const int8_t *filter = weights + oc * in_c_per_group * kernel_plane;
+      const int8_t *filter = p->weights_paired
+                                 ? weights + (group * pairs_per_group + (j >> 1)) * pair_bytes + (j & 1) * 4
+                                 : weights + oc * taps;
       const int32_t bias_value = bias != NULL ? bias[oc] : 0;
       int8_t *out_channel = result + oc * out_plane;
 
@@ -499,6 +442,14 @@ static __attribute__((noinline)) void conv_portable(const o2m_conv2d_i8_params *
             const int8_t *filter_channel = filter + ic * kernel_plane;
             for (int32_t ky = ky_first; ky < ky_last; ++ky) {
               const int32_t row_origin = (iy_origin + ky * p->dil_h) * p->in_w + ix_origin;
+              if (p->weights_paired) {
+                const int32_t row_tap = ic * kernel_plane + ky * p->k_w;
+                for (int32_t kx = kx_first; kx < kx_last; ++kx) {
+                  const int32_t k = row_tap + kx;
+                  acc += ((int32_t)in_channel[row_origin + kx * p->dil_w] + p->input_offset) * filter[k + (k & ~3)];
+                }
+                continue;
+              }
               const int8_t *filter_row = filter_channel + ky * p->k_w;
               for (int32_t kx = kx_first; kx < kx_last; ++kx) {
                 acc += ((int32_t)in_channel[row_origin + kx * p->dil_w] + p->input_offset) * filter_row[kx];
@@ -517,14 +468,17 @@ void o2m_conv2d_i8(const o2m_conv2d_i8_params *p, const int8_t *input, const int
                    const int32_t *bias, const int32_t *multipliers, const int32_t *shifts,
                    int8_t *output, int32_t *scratch) {
 #if O2M_KERNELS_MVE
-  if (scratch != NULL) {
+  if (scratch != NULL && !p->weights_paired) {
     o2m_conv2d_i8_mve(p, input, weights, bias, multipliers, shifts, output, scratch);
     return;
   }
 #endif
 #if O2M_KERNELS_DSP
-  if (scratch != NULL) {
-    conv_dsp(p, input, weights, bias, multipliers, shifts, output, scratch);
+  /* a layer whose shifts the fast requantisation does not cover runs the definition's loops,
+   * called from here so that the stack estimate does not stack them on the DSP variant's frame */
+  if (scratch != NULL && p->weights_paired &&
+      requant_records(p, bias, multipliers, shifts, requant_area(p, scratch))) {
+    conv_dsp(p, input, weights, output, scratch);
     return;
   }
 #else

@@ -1,14 +1,15 @@
 // The fast variants of o2m_conv2d_i8 against its definition, bit for bit: the Cortex-M4 DSP one
-// (runtime-c/kernels/conv2d_i8.c: int16 patches in arena scratch, SMLAD on two pixels × two output
-// channels) on mps2-an386, and the Cortex-M55 Helium one (runtime-c/kernels/conv2d_i8_mve.c: int8
-// patches of four pixels, VMLADAVA) on mps3-an547. Taps not a multiple of four (27, 5, 6), exactly
-// four, fewer than Helium's 16 and a multiple of it (288), odd output channels and pixel counts
-// one to three past a multiple of four, padding on every side and asymmetric, strides, dilation,
-// groups, a 1-D convolution, a fused ReLU, clips that clamp inside int8, a requantisation that
-// shifts left (the DSP kernel hands it to the definition's loops), zero points at both ends of
-// int8, no bias, many taps with saturating outputs, and an input whose tap offsets leave 16 bits (Helium's scalar
-// gather); the depthwise case takes its own kernel (depthwise-dsp.test.ts). It runs on the host
-// (portable), on each board as built and on that firmware built with -DO2M_PORTABLE_KERNELS.
+// (runtime-c/kernels/conv2d_i8.c: int16 patches in arena scratch, SMLAD on two pixels × two
+// output channels, weights in the paired order) on mps2-an386, and the Cortex-M55 Helium one
+// (runtime-c/kernels/conv2d_i8_mve.c: int8 patches of four pixels, VMLADAVA) on mps3-an547. Taps
+// not a multiple of four (27, 5, 6), exactly four, fewer than Helium's 16 and a multiple of it
+// (288), odd output channels and pixel counts one to three past a multiple of four, padding on
+// every side and asymmetric, strides, dilation, groups, a 1-D convolution, a fused ReLU, clips
+// that clamp inside int8, a requantisation that shifts left (the DSP kernel hands it to the
+// definition's loops), zero points at both ends of int8, no bias, many taps with saturating
+// outputs, and an input whose tap offsets leave 16 bits (Helium's scalar gather); the depthwise
+// case takes its own kernel (depthwise-dsp.test.ts). It runs on the host (portable), on each
+// board as built and on that firmware built with -DO2M_PORTABLE_KERNELS.
 import { describe, expect, it } from 'vitest';
 import { compileInt8 } from '../helpers/int8.js';
 import {
@@ -65,6 +66,12 @@ describe.each(BOARDS)('o2m_conv2d_i8 on a fast core: %s', (board) => {
     const scratch = m.compiled.plan.buffers.filter((b) => b.name.endsWith('#scratch'));
     expect(scratch.map((b) => b.name).sort()).toHaveLength(CASES.length);
 
+    // The M4's DSP kernel reads the weights paired (kernels_int8.h), the M55's Helium one plain
+    // rows; a depthwise Conv's are plain everywhere.
+    for (const c of CASES) {
+      const paired = m.compiled.lowered.steps.find((s) => s.node === `conv_${c.id}`)!.params.weights_paired;
+      expect(paired, c.id).toEqual({ int: board === 'mps2-an386' && c.id !== 'depthwise' ? 1 : 0 });
+    }
     // The DSP kernel requantises right shifts of 1 to 21 itself: every case but leftshift.
     for (const c of CASES.filter((c) => c.id !== 'depthwise')) {
       const shifts = [...int32Argument(m, `conv_${c.id}`, 4)];

@@ -1,5 +1,6 @@
 // The Cortex-M4 DSP variant of the depthwise o2m_conv2d_i8 (runtime-c/kernels/conv2d_depthwise_i8.c:
-// a ring of padded input rows in arena scratch, SMLAD on two outputs per word) against its
+// a small plane's padded rows held whole in arena scratch, a big one's in a ring of three, SMLAD
+// on two outputs per word; a channel the fast rows cannot take exactly in either) against its
 // definition, bit for bit: 3×3 stride 1 on odd sizes, width 1 and 2, odd channel counts, stride 2
 // with symmetric and MobileNet's [0, 0, 1, 1] padding, mixed strides, no padding, a fused ReLU,
 // Clip(0, 6) and clips that clamp inside int8, zero points at both ends of int8, no bias, batch 2
@@ -9,7 +10,7 @@
 import { describe, expect, it } from 'vitest';
 import { compileInt8 } from '../helpers/int8.js';
 import {
-  activationBounds, casesModel, convThen, expectFastEqualsPortable, inputZeroPoint, sampleCases, type After, type FastCase,
+  activationBounds, casesModel, convThen, int32Argument, expectFastEqualsPortable, inputZeroPoint, sampleCases, type After, type FastCase,
 } from '../helpers/fast-kernels.js';
 
 interface DepthwiseCase extends FastCase {
@@ -43,6 +44,13 @@ const CASES: DepthwiseCase[] = [
   dw('s2clip', [1, 4, 9, 9], [3, 3], [-1, 1], { strides: [2, 2], pads: [1, 1, 1, 1] }, true, { after: [-6, -0.25] }),
   // Batch 2, wide inputs: outputs saturate.
   dw('batch', [2, 6, 5, 6], [3, 3], [-1, 1], { pads: [1, 1, 1, 1] }, true),
+  // Planes too big to hold whole (their padded rows take more than 1,024 bytes): the ring of three
+  // rows, at stride 1 with an output range so narrow that the requantisation shifts left (every
+  // channel takes the exact rows), and at stride 2.
+  dw('ring1', [1, 3, 40, 37], [3, 3], [-1, 1], { pads: [1, 1, 1, 1] }, true, { after: [0, 0.01] }),
+  dw('ring2', [1, 2, 41, 38], [3, 3], [-1, 1], { strides: [2, 2], pads: [0, 0, 1, 1] }, true),
+  // A small plane, held whole, whose channels take the exact rows (a left shift).
+  dw('narrow', [1, 4, 14, 14], [3, 3], [-1, 1], { pads: [1, 1, 1, 1] }, true, { after: [0, 0.01] }),
   // 5×5, dilated 3×3 and 1-D kernels: the portable loops.
   dw('k5', [1, 3, 8, 7], [5, 5], [-1, 1], { pads: [2, 2, 2, 2] }, false),
   dw('dilated', [1, 3, 8, 9], [3, 3], [-1, 1], { pads: [2, 2, 2, 2], dilations: [2, 2] }, false),
@@ -64,6 +72,16 @@ describe('depthwise o2m_conv2d_i8 on a DSP core', () => {
     // The DSP kernel's shapes get scratch in the arena; the others stay portable with none.
     const scratch = m.compiled.plan.buffers.filter((b) => b.name.endsWith('#scratch')).map((b) => b.name).sort();
     expect(scratch).toEqual(CASES.filter((c) => c.fast).map((c) => `dw_${c.id}#scratch`).sort());
+
+    // Held whole: R = (out_h - 1) · stride_h + 3 padded rows; else a ring of three and a padding
+    // row. A row: (4 - pad_left % 4) % 4 + max(stride_w · (out_w - 1) + 4, pad_left + in_w) bytes,
+    // rounded up to words (kernels_int8.h).
+    const scratchBytes = (id: string) => m.compiled.plan.buffers.find((b) => b.name === `dw_${id}#scratch`)!.bytes;
+    expect(scratchBytes('ring1')).toBe(4 * 44); // 3 + max(36 + 4, 1 + 37) = 43 → 44; R = 42 rows: 1,848 > 1,024
+    expect(scratchBytes('ring2')).toBe(4 * 40); // 0 + max(2 · 18 + 4, 38) = 40; R = 43 rows: 1,720
+    expect(scratchBytes('narrow')).toBe(16 * 20); // 3 + max(13 + 4, 15) = 20; R = 16 rows: 320
+    expect(int32Argument(m, 'dw_ring1', 4).every((shift) => shift >= 0)).toBe(true);
+    expect(int32Argument(m, 'dw_narrow', 4).every((shift) => shift >= 0)).toBe(true);
 
     const counts = await expectFastEqualsPortable(m, CASES, sampleCases(CASES, 13, 1.5));
     expect(counts.fast).toBeLessThan(counts.portable);

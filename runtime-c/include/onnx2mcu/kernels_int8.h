@@ -42,20 +42,28 @@ typedef struct {
   int32_t k_h, k_w, stride_h, stride_w, pad_top, pad_left, dil_h, dil_w, groups;
   int32_t input_offset, output_offset;
   int32_t act_min, act_max;
+  int32_t weights_paired; /* the weights' order: 0 plain, 1 paired (below) */
 } o2m_conv2d_i8_params;
 
-/* bias may be NULL. scratch: working memory for the fast variants (the portable kernel never
+/* weights: plain, [out_c][in_c / groups][k_h][k_w]; or paired, the DSP kernel's order: with K
+ * taps per output channel, within each group of the convolution its output channels in pairs
+ * (an odd count's last with a row of zeros), each pair's rows interleaved four taps at a time
+ * (channel 0's taps k..k+3, then channel 1's), the taps padded with zeros to round_up(K, 4).
+ * Weight (channel j of group g, tap k) is then at
+ * ((g · ceil(out_c / groups / 2) + j / 2) · round_up(K, 4) / 4 + k / 4) · 8 + (j % 2) · 4 + k % 4.
+ * A depthwise Conv's weights are plain. bias may be NULL. scratch: working memory for the fast variants (the portable kernel never
  * touches it), 4-byte aligned, or NULL: with K = (in_c / groups) · k_h · k_w taps per output
- * channel, 4 · K + 4 · round_up(K, 4) + 16 · out_c bytes. */
+ * channel, 8 · round_up(K, 4) + 16 · out_c bytes. */
 void o2m_conv2d_i8(const o2m_conv2d_i8_params *p, const int8_t *input, const int8_t *weights,
                    const int32_t *bias, const int32_t *multipliers, const int32_t *shifts,
                    int8_t *output, int32_t *scratch);
 
 /* A depthwise Conv (groups == in_c == out_c): o2m_conv2d_i8's result, as its own entry point so
  * that firmware without a depthwise layer carries none of its fast variant. scratch: for a 3×3
- * with dilation 1 and stride_w 1 or 2, four padded input rows of
- * round_up((4 - pad_left % 4) % 4 + max(stride_w · (out_w - 1) + 4, pad_left + in_w), 4) bytes
- * each, 4-byte aligned; NULL for other shapes (the portable loops). */
+ * with dilation 1 and stride_w 1 or 2, R padded input rows of
+ * row = round_up((4 - pad_left % 4) % 4 + max(stride_w · (out_w - 1) + 4, pad_left + in_w), 4)
+ * bytes each, 4-byte aligned: R = (out_h - 1) · stride_h + 3 where R · row <= 1024, else R = 4;
+ * NULL for other shapes (the portable loops). */
 void o2m_conv2d_depthwise_i8(const o2m_conv2d_i8_params *p, const int8_t *input, const int8_t *weights,
                              const int32_t *bias, const int32_t *multipliers, const int32_t *shifts,
                              int8_t *output, int32_t *scratch);
