@@ -4,7 +4,29 @@
 #include "onnx2mcu/kernels_int8.h"
 #include "onnx2mcu/math_f32.h"
 
-#if O2M_KERNELS_FPU
+#if O2M_KERNELS_FPU && O2M_KERNELS_DSP
+#include <arm_acle.h>
+
+/* The same value with one VCVTR instead of o2m_roundf_even's bit manipulation: x / scale is the
+ * same IEEE division, and VCVTR rounds it half to even (the definition's rounding) to an int32,
+ * saturating past 2^31 and at the infinities. Inside ±2^24 the quotient's rounding is exact in
+ * float, as is its sum with the zero point, so the clamps agree; beyond, the float quotient is an
+ * integer already and any sum of it lies past a bound, where QADD (no wrap-around) and SSAT/USAT
+ * end too. NaN, which VCVTR makes 0, goes to the lower bound as in the definition. */
+static inline int32_t quantize_one(float x, float scale, int32_t zero_point, float lo, float hi) {
+  (void)hi;
+  const float quotient = x / scale;
+  if (quotient != quotient) {
+    return (int32_t)lo;
+  }
+  float rounded;
+  __asm__("vcvtr.s32.f32 %0, %1" : "=t"(rounded) : "t"(quotient));
+  int32_t integer;
+  __asm__("vmov %0, %1" : "=r"(integer) : "t"(rounded));
+  const int32_t q = __qadd(integer, zero_point);
+  return lo < 0.0f ? __ssat(q, 8) : (int32_t)__usat(q, 8);
+}
+#elif O2M_KERNELS_FPU
 /* The same value with one VCVTR instead of o2m_roundf_even's bit manipulation: x / scale is the
  * same IEEE division; inside ±1024 both round it half to even to the same integer (exact in
  * float, as is its sum with the zero point, so the clamps agree), and outside, or for NaN, both

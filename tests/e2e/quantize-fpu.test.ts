@@ -1,8 +1,9 @@
 // The FPU variant of QuantizeLinear (runtime-c/kernels/quantize_linear.c: VCVTR in place of
-// o2m_roundf_even, cores with a single-precision FPU) against its definition, bit for bit: a
-// QDQ model quantizes, with int8 and uint8 zero points at both ends, values on every
-// rounding tie, next to ±1024 steps (where the variant stops converting), far outside the range,
-// ±0, subnormals, infinities and NaN. Runs on the host (portable), on mps2-an386 (Cortex-M4F) as
+// o2m_roundf_even, cores with a single-precision FPU; with the DSP extension, QADD and SSAT/USAT
+// in place of the range checks) against its definition, bit for bit: a QDQ model quantizes, with
+// int8 and uint8 zero points at both ends, values on every rounding tie, next to ±1024 steps
+// (where the variant for an FPU without DSP stops converting), far outside the range, ±0,
+// subnormals, infinities and NaN. Runs on the host (portable), on mps2-an386 (Cortex-M4F) as
 // built and on that firmware built with -DO2M_PORTABLE_KERNELS.
 import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
