@@ -136,14 +136,6 @@ static void gather_patch(const o2m_conv2d_i8_params *p, const patch_buffer *b, c
   }
 }
 
-/* x + (byte 1, byte 3 of word) sign-extended, per halfword: asm, as GCC does not fold the rotate
- * into SXTAB16's own ROR #8 (the even bytes are ACLE's __sxtab16). */
-static inline int16x2_t sxtab16_odd(int16x2_t x, int32_t word) {
-  int16x2_t sum;
-  __asm__("sxtab16 %0, %1, %2, ror #8" : "=r"(sum) : "r"(x), "r"(word));
-  return sum;
-}
-
 /* Both pixels' patches at once, for two neighbouring outputs of one row whose windows lie inside
  * the input, at stride_w 1 or 2: pixel 1's taps are pixel 0's, stride_w bytes on. At stride 1 a
  * halfword load holds both pixels' bytes of a tap, two such halfwords (taps k0 and k2) make a
@@ -167,9 +159,9 @@ static __attribute__((noinline)) void gather_pair(const patch_buffer *b, const i
       const int32_t even = (int32_t)((uint32_t)h0 | ((uint32_t)h2 << 16));
       const int32_t odd = (int32_t)((uint32_t)h1 | ((uint32_t)h3 << 16));
       slot[0] = __sxtab16(offsets2, even);
-      slot[1] = sxtab16_odd(offsets2, even);
+      slot[1] = o2m_sxtab16_odd(offsets2, even);
       slot[2] = __sxtab16(offsets2, odd);
-      slot[3] = sxtab16_odd(offsets2, odd);
+      slot[3] = o2m_sxtab16_odd(offsets2, odd);
     }
   } else {
     for (; at != end; at += 4, slot += 4) {

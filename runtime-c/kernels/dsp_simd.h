@@ -1,6 +1,6 @@
 /* onnx2mcu runtime (internal to kernels/): the Armv7E-M DSP building blocks the fast int8
- * kernels share — unaligned word loads of four int8, SXTB16 on both byte pairs and the PKH
- * halfword packs — for cores where onnx2mcu/arch.h sets O2M_KERNELS_DSP. */
+ * kernels share — unaligned word loads of four int8, SXTB16 and SXTAB16 on both byte pairs and
+ * the PKH halfword packs — for cores where onnx2mcu/arch.h sets O2M_KERNELS_DSP. */
 #ifndef ONNX2MCU_KERNELS_DSP_SIMD_H
 #define ONNX2MCU_KERNELS_DSP_SIMD_H
 
@@ -22,6 +22,14 @@ static inline int16x2_t o2m_sxtb16_odd(int32_t word) {
   int16x2_t pair;
   __asm__("sxtb16 %0, %1, ror #8" : "=r"(pair) : "r"(word));
   return pair;
+}
+
+/* x + (byte 1, byte 3 of word) sign-extended, per halfword: asm, as GCC does not fold the rotate
+ * into SXTAB16's own ROR #8 (the even bytes are ACLE's __sxtab16). */
+static inline int16x2_t o2m_sxtab16_odd(int16x2_t x, int32_t word) {
+  int16x2_t sum;
+  __asm__("sxtab16 %0, %1, %2, ror #8" : "=r"(sum) : "r"(x), "r"(word));
+  return sum;
 }
 
 /* (x.low, y.low) and (x.high, y.high) from two int16 pairs: PKHBT and PKHTB, in asm as GCC 12

@@ -108,20 +108,26 @@ static inline __attribute__((always_inline)) int32_t o2m_level_of(int32_t double
   return __ssat(nudged >> right_shift, 8);
 }
 
-/* Two levels as bytes 0 and 1, each clamped to [act_min, act_max] (in every byte of min4 and
- * max4; SEL keeps the byte of the first operand where the preceding SSUB8 set its GE flag); asm
+/* Every byte of `bytes` (signed) clamped to [act_min, act_max], given in every byte of min4 and
+ * max4: SEL keeps the byte of the first operand where the preceding SSUB8 set its GE flag; asm
  * because GCC does not keep the GE flags between separate intrinsics' instructions in view. */
-static inline __attribute__((always_inline)) uint32_t o2m_clamp_pair(int32_t level0, int32_t level1, uint32_t min4,
-                                                                     uint32_t max4) {
-  uint32_t pair = (uint32_t)level0;
-  __asm__("bfi %0, %1, #8, #8\n\t"
-          "ssub8 %1, %0, %2\n\t"
+static inline __attribute__((always_inline)) uint32_t o2m_clamp_bytes(uint32_t bytes, uint32_t min4, uint32_t max4) {
+  uint32_t difference;
+  __asm__("ssub8 %1, %0, %2\n\t"
           "sel %0, %0, %2\n\t"
           "ssub8 %1, %3, %0\n\t"
           "sel %0, %0, %3"
-          : "+&r"(pair), "+&r"(level1)
+          : "+&r"(bytes), "=&r"(difference)
           : "r"(min4), "r"(max4));
-  return pair;
+  return bytes;
+}
+
+/* Two levels as bytes 0 and 1, each clamped to [act_min, act_max] (in every byte of min4 and max4). */
+static inline __attribute__((always_inline)) uint32_t o2m_clamp_pair(int32_t level0, int32_t level1, uint32_t min4,
+                                                                     uint32_t max4) {
+  uint32_t pair = (uint32_t)level0;
+  __asm__("bfi %0, %1, #8, #8" : "+r"(pair) : "r"(level1));
+  return o2m_clamp_bytes(pair, min4, max4);
 }
 
 /* Two levels as bytes 0 and 1, clamped to [act_min, act_max] unless that is all of int8 (a

@@ -3,13 +3,15 @@
 // (runtime-c/kernels/matmul_i8_mve.c) on mps3-an547. One int8 model holds many products — odd K
 // (1, 3, 5, 17, 255), K a multiple of Helium's 16 (16, 48) and not (20, 40), odd N and N past a
 // multiple of four, one row and several, per-channel weights and per-tensor activations, zero
-// points at both ends of int8, bias or none, saturating outputs, batches; B by columns (weights,
+// points at both ends of int8, bias or none, a clip inside int8, saturating outputs, batches; B by columns (weights,
 // Kᵀ), B by rows (an activation, V) and A read through a stride (the portable loops) — and runs on
 // the host (always portable), on each board as built and on the same firmware built with
 // -DO2M_PORTABLE_KERNELS. Every output must agree exactly.
 import { describe, expect, it } from 'vitest';
 import { compileInt8 } from '../helpers/int8.js';
-import { casesModel, expectFastEqualsPortable, inputZeroPoint, sampleCases, type FastCase } from '../helpers/fast-kernels.js';
+import {
+  activationBounds, casesModel, expectFastEqualsPortable, inputZeroPoint, int32Argument, sampleCases, type FastCase,
+} from '../helpers/fast-kernels.js';
 
 const CASES: FastCase[] = [
   // Gemm transB = 1 (PyTorch Linear): B is [N][K] as given.
@@ -50,6 +52,15 @@ const CASES: FastCase[] = [
     { op: 'Softmax', inputs: [`${y}_scores`], outputs: [`${y}_weights`], attrs: { axis: -1 } },
     { op: 'MatMul', inputs: [`${y}_weights`, z], outputs: [y] },
   ] },
+  // A Clip inside int8 (act_min above -128) on whole groups of four k: the DSP quad loop clamps
+  // its four bytes with SSUB8/SEL; K 12 (three groups, one at a time), N 9 (two quads and one
+  // column in C).
+  { id: 'clip', x: [2, 12], range: [-1, 1], weight: [9, 12], bias: 9, nodes: (x, y, w, b) => [
+    { op: 'Gemm', name: 'gemm_clip', inputs: [x, w, b], outputs: [`${y}_pre`], attrs: { transB: 1 } },
+    { op: 'Constant', inputs: [], outputs: [`${y}_lo`], attrs: { value: { tensor: { dtype: 'float32', shape: [], data: [0.25] } } } },
+    { op: 'Constant', inputs: [], outputs: [`${y}_hi`], attrs: { value: { tensor: { dtype: 'float32', shape: [], data: [6] } } } },
+    { op: 'Clip', inputs: [`${y}_pre`, `${y}_lo`, `${y}_hi`], outputs: [y] },
+  ] },
 ];
 
 const BOARDS = ['mps2-an386', 'mps3-an547'];
@@ -62,6 +73,9 @@ describe.each(BOARDS)('o2m_matmul_i8 on a fast core: %s', (board) => {
     expect(inputZeroPoint(m, 'x_k1')).toBe(-128);
     expect(inputZeroPoint(m, 'x_k3')).toBe(127);
     expect(m.graph.nodes.map((n) => n.opType)).toContain('StreamedRows');
+    // The clip case clamps inside int8, with shifts the DSP quad loop requantises itself (1 to 21).
+    expect(activationBounds(m, 'gemm_clip')[0]).toBeGreaterThan(-128);
+    expect([...int32Argument(m, 'gemm_clip', 4)].filter((shift) => shift > -1 || shift < -21)).toEqual([]);
 
     const counts = await expectFastEqualsPortable(m, CASES, sampleCases(CASES, 7, 1.5));
     // The fast variant ran: the same firmware runs fewer instructions with it than without.
