@@ -2,8 +2,12 @@
  * from a 256-entry table over (max - input), since only a level's distance from the row maximum
  * matters and it lies in 0..255. The compiler filled the table with exp(-input_scale * k) in a
  * Q format chosen so a whole row sums without overflowing int32; the kernel only adds, takes
- * one reciprocal per row and multiplies. */
+ * one reciprocal per row and multiplies. With the DSP extension (O2M_KERNELS_DSP) a contiguous
+ * row's maximum comes four levels at a time and each output from UMLAL and MLA instead of a
+ * 64-bit product, bit for bit the same. */
 #include "onnx2mcu/kernels_int8_norm.h"
+
+#include "dsp_simd.h"
 
 /* 2^62 / sum for sum >= 1 keeps 31 significant bits of the reciprocal for any int32 sum, and
  * e * reciprocal <= 2^62 because every e is one of the terms of sum. */
@@ -11,12 +15,69 @@
 /* The output is e * 256 / sum: the reciprocal's 2^62 less the 2^8 of the output scale. */
 #define O2M_SOFTMAX_OUTPUT_SHIFT (O2M_SOFTMAX_RECIPROCAL_BITS - 8)
 
+#if O2M_KERNELS_DSP
+/* The largest of a contiguous row's n >= 1 levels: four at a time by SSUB8/SEL, the word's four
+ * bytes then folded by rotation. */
+static int32_t row_maximum(const int8_t *in, int32_t n) {
+  uint32_t largest = 0x80808080u;
+  int32_t i = 0;
+  for (; i + 4 <= n; i += 4) {
+    largest = o2m_max_int8x4((uint32_t)o2m_load_int8x4(in + i), largest);
+  }
+  largest = o2m_max_int8x4(largest, (largest >> 16) | (largest << 16));
+  largest = o2m_max_int8x4(largest, (largest >> 8) | (largest << 24));
+  int32_t maximum = (int8_t)largest;
+  for (; i < n; ++i) {
+    maximum = in[i] > maximum ? in[i] : maximum;
+  }
+  return maximum;
+}
+
+/* The definition's level ((e · reciprocal + 2^53) >> 54) - 128, saturated at 127, without 64-bit
+ * arithmetic in C: UMLAL of e and the reciprocal's low word onto 2^53 gives the low part exactly,
+ * the high word's product adds to the upper word alone (e · reciprocal < 2^62, so the upper word
+ * stays below 2^30), and bits 54 and up are that word's top bits. */
+static inline int32_t softmax_level(uint32_t e, uint32_t reciprocal_low, uint32_t reciprocal_high) {
+  uint32_t low = 0, high = 1u << (O2M_SOFTMAX_OUTPUT_SHIFT - 1 - 32);
+  __asm__("umlal %0, %1, %2, %3" : "+r"(low), "+r"(high) : "r"(e), "r"(reciprocal_low));
+  high += e * reciprocal_high;
+  return __ssat((int32_t)(high >> (O2M_SOFTMAX_OUTPUT_SHIFT - 32)) - 128, 8);
+}
+
+/* Contiguous rows (inner == 1), the definition's arithmetic step for step. */
+static __attribute__((noinline)) void softmax_rows_dsp(const o2m_softmax_i8_params *p, const int8_t *input,
+                                                       const int32_t *exp_table, int8_t *output) {
+  const int32_t axis = p->axis;
+  for (int32_t outer = 0; outer < p->outer; ++outer) {
+    const int8_t *in = input + outer * axis;
+    int8_t *out = output + outer * axis;
+    const int32_t maximum = row_maximum(in, axis);
+    const int32_t *table = exp_table + maximum; /* table[-x] = exp_table[maximum - x] */
+    int32_t sum = 0;
+    for (int32_t i = 0; i < axis; ++i) {
+      sum += table[-in[i]];
+    }
+    const uint64_t reciprocal = ((uint64_t)1 << O2M_SOFTMAX_RECIPROCAL_BITS) / (uint64_t)sum;
+    const uint32_t low = (uint32_t)reciprocal, high = (uint32_t)(reciprocal >> 32);
+    for (int32_t i = 0; i < axis; ++i) {
+      out[i] = (int8_t)softmax_level((uint32_t)table[-in[i]], low, high);
+    }
+  }
+}
+#endif
+
 void o2m_softmax_i8(const o2m_softmax_i8_params *p, const int8_t *input, const int32_t *exp_table,
                     int8_t *output) {
   const int32_t stride = p->inner;
   if (p->axis <= 0) {
     return;
   }
+#if O2M_KERNELS_DSP
+  if (stride == 1) {
+    softmax_rows_dsp(p, input, exp_table, output);
+    return;
+  }
+#endif
   for (int32_t outer = 0; outer < p->outer; ++outer) {
     const int32_t block = outer * p->axis * p->inner;
     for (int32_t inner = 0; inner < p->inner; ++inner) {
@@ -71,15 +132,20 @@ void o2m_masked_softmax_i8(const o2m_masked_softmax_i8_params *p, const int8_t *
       return; /* axis == 0: nothing to write */
     }
     const uint64_t reciprocal = ((uint64_t)1 << O2M_SOFTMAX_RECIPROCAL_BITS) / (uint64_t)sum;
-    const uint64_t half = (uint64_t)1 << (O2M_SOFTMAX_OUTPUT_SHIFT - 1);
     for (int32_t i = 0; i < p->axis; ++i) {
       if (!all_masked && mask[i] == p->masked_value) {
         out[i] = -128;
         continue;
       }
+#if O2M_KERNELS_DSP
+      out[i] = (int8_t)softmax_level((uint32_t)exp_table[all_masked ? 0 : maximum - in[i]], (uint32_t)reciprocal,
+                                     (uint32_t)(reciprocal >> 32));
+#else
+      const uint64_t half = (uint64_t)1 << (O2M_SOFTMAX_OUTPUT_SHIFT - 1);
       const uint64_t e = (uint64_t)exp_table[all_masked ? 0 : maximum - in[i]];
       const int32_t level = (int32_t)((e * reciprocal + half) >> O2M_SOFTMAX_OUTPUT_SHIFT) - 128;
       out[i] = (int8_t)(level > 127 ? 127 : level);
+#endif
     }
   }
 }
