@@ -390,12 +390,12 @@ static __attribute__((noinline)) void conv_dsp(const o2m_conv2d_i8_params *p, co
 }
 #endif
 
-/* The definition's loops. A function of their own, so that a fast variant's call chain does not
- * stand on their frame (the compile-time stack estimate follows call edges). */
-static __attribute__((noinline)) void conv_portable(const o2m_conv2d_i8_params *p, const int8_t *input,
-                                                    const int8_t *weights, const int32_t *bias,
-                                                    const int32_t *multipliers, const int32_t *shifts,
-                                                    int8_t *output) {
+/* The definition's loops, for either order of the weights (`paired` a constant at each call, so
+ * the plain order's loops carry nothing of the paired one's). */
+static inline __attribute__((always_inline)) void conv_loops(const o2m_conv2d_i8_params *p, const int8_t *input,
+                                                             const int8_t *weights, const int32_t *bias,
+                                                             const int32_t *multipliers, const int32_t *shifts,
+                                                             int8_t *output, int paired) {
   const int32_t in_c_per_group = p->in_c / p->groups;
   const int32_t out_c_per_group = p->out_c / p->groups;
   const int32_t in_plane = p->in_h * p->in_w;
@@ -413,7 +413,7 @@ static __attribute__((noinline)) void conv_portable(const o2m_conv2d_i8_params *
     for (int32_t oc = 0; oc < p->out_c; ++oc) {
       const int32_t group = oc / out_c_per_group, j = oc % out_c_per_group;
       const int8_t *group_input = image + group * in_c_per_group * in_plane;
-      const int8_t *filter = p->weights_paired
+      const int8_t *filter = paired
                                  ? weights + (group * pairs_per_group + (j >> 1)) * pair_bytes + (j & 1) * 4
                                  : weights + oc * taps;
       const int32_t bias_value = bias != NULL ? bias[oc] : 0;
@@ -434,7 +434,7 @@ static __attribute__((noinline)) void conv_portable(const o2m_conv2d_i8_params *
             const int8_t *filter_channel = filter + ic * kernel_plane;
             for (int32_t ky = ky_first; ky < ky_last; ++ky) {
               const int32_t row_origin = (iy_origin + ky * p->dil_h) * p->in_w + ix_origin;
-              if (p->weights_paired) {
+              if (paired) {
                 const int32_t row_tap = ic * kernel_plane + ky * p->k_w;
                 for (int32_t kx = kx_first; kx < kx_last; ++kx) {
                   const int32_t k = row_tap + kx;
@@ -453,6 +453,19 @@ static __attribute__((noinline)) void conv_portable(const o2m_conv2d_i8_params *
         }
       }
     }
+  }
+}
+
+/* A function of its own, so that a fast variant's call chain does not stand on its frame (the
+ * compile-time stack estimate follows call edges). */
+static __attribute__((noinline)) void conv_portable(const o2m_conv2d_i8_params *p, const int8_t *input,
+                                                    const int8_t *weights, const int32_t *bias,
+                                                    const int32_t *multipliers, const int32_t *shifts,
+                                                    int8_t *output) {
+  if (p->weights_paired) {
+    conv_loops(p, input, weights, bias, multipliers, shifts, output, 1);
+  } else {
+    conv_loops(p, input, weights, bias, multipliers, shifts, output, 0);
   }
 }
 
