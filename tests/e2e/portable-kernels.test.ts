@@ -81,8 +81,10 @@ describe('build --portable-kernels', () => {
     for (const kernel of ['o2m_matmul_i8', 'o2m_conv2d_i8', 'o2m_maxpool3d_i8']) {
       expect(layer(portable, kernel), kernel).toBeGreaterThan(2 * layer(fast, kernel));
     }
-    expect(layer(fast, 'o2m_softmax_i8')).toBeGreaterThan(0);
-    expect(Math.abs(layer(portable, 'o2m_softmax_i8') - layer(fast, 'o2m_softmax_i8'))).toBeLessThanOrEqual(50);
+    // the 10-class Softmax's DSP variant saves less on so short a row, but saves
+    expect(layer(portable, 'o2m_softmax_i8')).toBeGreaterThan(layer(fast, 'o2m_softmax_i8'));
+    expect(layer(fast, 'o2m_dequantize_linear_i8')).toBeGreaterThan(0);
+    expect(Math.abs(layer(portable, 'o2m_dequantize_linear_i8') - layer(fast, 'o2m_dequantize_linear_i8'))).toBeLessThanOrEqual(50);
     const failed = cli(['run', dir, '--portable-kernels']);
     expect(failed.code).toBe(2);
     expect(failed.stderr).toMatch(/--portable-kernels on run goes with --profile/);
