@@ -50,6 +50,9 @@ const CASES: FastCase[] = [
   { id: 'leftshift', x: [1, 8, 32, 32], range: [-1, 1], weight: [4, 8, 1, 1], bias: 4, nodes: conv('leftshift', {}, { after: [0, 0.01] }) },
   // Depthwise 3×3: conv2d_depthwise_i8.c's kernel (o2m_conv2d_depthwise_i8).
   { id: 'depthwise', x: [1, 4, 6, 7], range: [0, 2], weight: [4, 1, 3, 3], bias: 4, nodes: conv('depthwise', { group: 4, pads: [1, 1, 1, 1] }) },
+  // Two groups of three output channels each: the paired order pads each group's odd channel
+  // with a row of zeros; K 18 (a partial group of two taps).
+  { id: 'groupsodd', x: [1, 4, 5, 6], range: [-1, 1], weight: [6, 2, 3, 3], bias: 6, nodes: conv('groupsodd', { group: 2, pads: [1, 1, 1, 1] }) },
 ];
 
 const BOARDS = ['mps2-an386', 'mps3-an547'];
