@@ -189,7 +189,7 @@ typedef struct {
   const channel_requant *requant;    /* 12: the next pair's first channel's */
   int8_t *out;                       /* 16: its first output */
   int32_t out_plane;                 /* 20 */
-  int32_t pairs;                     /* 24: pairs left, >= 1 */
+  const channel_requant *requant_end; /* 24: past the last pair's second channel's; one pair at least */
   int32_t odd_groups;                /* 28: the taps make an odd number of groups of four */
   uint32_t act_min4, act_max4;       /* 32, 36: act_min and act_max in each byte */
 } pair_loop;
@@ -211,41 +211,46 @@ typedef struct {
   "smlad r2, r6, r9, r2\n\t"             \
   "smlad r3, r7, r9, r3\n\t"
 
-/* One channel's two sums (ra, rb) to two bytes in r9, by the channel_requant at r12 (advanced):
- * o2m_level_of on QADD-doubled sums, then (state in lr) clamped unless `clamp` is empty. */
-#define O2M_PAIR_LEVELS(ra, rb, clamp)           \
-  "ldmia r12!, {r5, r6, r7, r8}\n\t"             \
-  "qadd  " ra ", " ra ", " ra "\n\t"             \
-  "qadd  " rb ", " rb ", " rb "\n\t"             \
-  "smmlar r9, " ra ", r6, r7\n\t"                \
-  "smmlar r10, " rb ", r6, r7\n\t"               \
-  "sub   r9, r9, " ra ", lsr #31\n\t"            \
-  "sub   r10, r10, " rb ", lsr #31\n\t"          \
-  "asr   r9, r9, r8\n\t"                         \
-  "asr   r10, r10, r8\n\t"                       \
-  "ssat  r9, #8, r9\n\t"                         \
-  "ssat  r10, #8, r10\n\t"                       \
-  "bfi   r9, r10, #8, #8\n\t" clamp
+/* One channel's two sums (ra, rb) to two bytes in `pair` (`spare` a scratch register), by the
+ * channel_requant at r4 (advanced): o2m_level_of on QADD-doubled sums, then clamped unless
+ * `clamp` expands to nothing. */
+#define O2M_PAIR_LEVELS(ra, rb, pair, spare, clamp)          \
+  "ldmia r4!, {r5, r6, r7, r8}\n\t"                        \
+  "qadd  " ra ", " ra ", " ra "\n\t"                       \
+  "qadd  " rb ", " rb ", " rb "\n\t"                       \
+  "smmlar " pair ", " ra ", r6, r7\n\t"                    \
+  "smmlar " spare ", " rb ", r6, r7\n\t"                   \
+  "sub   " pair ", " pair ", " ra ", lsr #31\n\t"          \
+  "sub   " spare ", " spare ", " rb ", lsr #31\n\t"        \
+  "asr   " pair ", " pair ", r8\n\t"                       \
+  "asr   " spare ", " spare ", r8\n\t"                     \
+  "ssat  " pair ", #8, " pair "\n\t"                       \
+  "ssat  " spare ", #8, " spare "\n\t"                     \
+  "bfi   " pair ", " spare ", #8, #8\n\t" clamp(pair, spare)
 
-/* o2m_clamp_pair's SSUB8/SEL on the two bytes in r9 */
-#define O2M_PAIR_CLAMP                           \
-  "ldrd  r7, r8, [lr, #32]\n\t"                  \
-  "ssub8 r10, r9, r7\n\t"                        \
-  "sel   r9, r9, r7\n\t"                         \
-  "ssub8 r10, r8, r9\n\t"                        \
-  "sel   r9, r9, r8\n\t"
+/* o2m_clamp_pair's SSUB8/SEL on the two bytes in `pair` (state in lr) */
+#define O2M_PAIR_CLAMP(pair, spare)                        \
+  "ldrd  r7, r8, [lr, #32]\n\t"                            \
+  "ssub8 " spare ", " pair ", r7\n\t"                      \
+  "sel   " pair ", " pair ", r7\n\t"                       \
+  "ssub8 " spare ", r8, " pair "\n\t"                      \
+  "sel   " pair ", " pair ", r8\n\t"
+#define O2M_PAIR_NO_CLAMP(pair, spare)
 
-/* `store` is strh (both pixels' bytes) or strb (the lone last pixel's) */
+/* `store` is strh (both pixels' bytes) or strb (the lone last pixel's). Across pairs the weights
+ * pointer (r12) runs on, as the paired order puts each pair's weights after the last's; lr is
+ * the state but inside the tile, and r4 the constants' pointer but inside the tile, which
+ * takes r4 for a patch word. */
 #define O2M_PAIR_LOOP(clamp, store)              \
-  "1:\n\t"                                       \
   "ldr   lr, %[state]\n\t"                       \
+  "ldr   r12, [lr, #8]\n\t"                      \
   "ldr   r4, [lr, #12]\n\t"                      \
+  "1:\n\t"                                       \
   "ldr   r0, [r4]\n\t"                           \
   "ldr   r2, [r4, #16]\n\t"                      \
   "mov   r1, r0\n\t"                             \
   "mov   r3, r2\n\t"                             \
   "ldrd  r11, r5, [lr]\n\t"                      \
-  "ldr   r12, [lr, #8]\n\t"                      \
   "ldr   r6, [lr, #28]\n\t"                      \
   "mov   lr, r5\n\t"                             \
   "cbnz  r6, 3f\n\t"                             \
@@ -254,26 +259,24 @@ typedef struct {
   "cmp   r11, lr\n\t"                            \
   "bne   2b\n\t"                                 \
   "ldr   lr, %[state]\n\t"                       \
-  "str   r12, [lr, #8]\n\t"                      \
-  "ldr   r12, [lr, #12]\n\t"                     \
-  O2M_PAIR_LEVELS("r0", "r1", clamp)             \
-  "ldrd  r11, r4, [lr, #16]\n\t"                 \
-  store " r9, [r11]\n\t"                         \
-  O2M_PAIR_LEVELS("r2", "r3", clamp)             \
-  store " r9, [r11, r4]\n\t"                     \
-  "add   r11, r11, r4, lsl #1\n\t"               \
-  "str   r11, [lr, #16]\n\t"                     \
-  "str   r12, [lr, #12]\n\t"                     \
+  "ldr   r4, [lr, #12]\n\t"                      \
+  O2M_PAIR_LEVELS("r0", "r1", "r9", "r10", clamp) \
+  O2M_PAIR_LEVELS("r2", "r3", "r11", "r10", clamp) \
+  "ldrd  r5, r6, [lr, #16]\n\t"                  \
+  store " r9, [r5]\n\t"                          \
+  store " r11, [r5, r6]\n\t"                     \
+  "add   r5, r5, r6, lsl #1\n\t"                 \
+  "str   r5, [lr, #16]\n\t"                      \
+  "str   r4, [lr, #12]\n\t"                      \
   "ldr   r5, [lr, #24]\n\t"                      \
-  "subs  r5, r5, #1\n\t"                         \
-  "str   r5, [lr, #24]\n\t"                      \
+  "cmp   r4, r5\n\t"                             \
   "bne   1b\n\t"
 
 #define O2M_PAIR_CLOBBERS \
   "r0", "r1", "r2", "r3", "r4", "r5", "r6", "r7", "r8", "r9", "r10", "r11", "r12", "lr", "memory", "cc"
 
 static __attribute__((noinline)) void pair_loop_run(pair_loop *loop) {
-  __asm__ volatile(O2M_PAIR_LOOP("", "strh") : : [state] "m"(loop) : O2M_PAIR_CLOBBERS);
+  __asm__ volatile(O2M_PAIR_LOOP(O2M_PAIR_NO_CLAMP, "strh") : : [state] "m"(loop) : O2M_PAIR_CLOBBERS);
 }
 
 static __attribute__((noinline)) void pair_loop_run_clamped(pair_loop *loop) {
@@ -315,7 +318,7 @@ static inline void channels_for_pixels(pair_loop *loop, const int8_t *w, const c
     loop->w = w;
     loop->requant = requant;
     loop->out = out;
-    loop->pairs = pairs;
+    loop->requant_end = requant + 2 * pairs;
     if (pixels == 1) {
       pair_loop_run_lone_pixel(loop);
     } else if (clamps) {
@@ -346,7 +349,7 @@ static __attribute__((noinline)) void conv_dsp(const o2m_conv2d_i8_params *p, co
   const int pair_stride = stride_w == 1 || stride_w == 2;
   const int32_t last_row = (p->k_h - 1) * p->dil_h, last_column = (p->k_w - 1) * p->dil_w;
   pair_loop loop = {(const int32_t *)(const void *)b.patches, (const int32_t *)(const void *)b.patches + b.padded,
-                    NULL, NULL, NULL, out_plane, 0, fours & 1,
+                    NULL, NULL, NULL, out_plane, NULL, fours & 1,
                     0x01010101u * (uint8_t)p->act_min, 0x01010101u * (uint8_t)p->act_max};
   for (int32_t n = 0; n < p->batch; ++n) {
     for (int32_t group = 0; group < p->groups; ++group) {
