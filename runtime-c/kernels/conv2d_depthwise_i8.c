@@ -52,10 +52,22 @@
 /* The most nine products of an int8 input and an int8 weight can add in magnitude. */
 #define TAPS_BOUND (9 * 128 * 128)
 
+/* count bytes by unaligned words (the C library's memcpy goes byte by byte unless both ends are
+ * aligned), the last 0 to 3 one by one. */
+static inline __attribute__((always_inline)) void copy_words(int8_t *to, const int8_t *from, int32_t count) {
+  for (; count >= 4; count -= 4, to += 4, from += 4) {
+    const int32_t word = o2m_load_int8x4(from);
+    __builtin_memcpy(to, &word, sizeof word);
+  }
+  for (int32_t i = 0; i < count; ++i) {
+    to[i] = from[i];
+  }
+}
+
 /* An input row into its padded row, without disturbing the zero points right of it. `to` is
  * always word-aligned (the padded rows are placed so), so when the input row is aligned too (in_w
- * a multiple of 4), 16 bytes take one LDM and one STM (which fault on unaligned addresses); else
- * unaligned words (the C library's memcpy goes byte by byte unless both ends are aligned). */
+ * a multiple of 4), 16 bytes take one LDM and one STM (which fault on unaligned addresses); the
+ * rest copy_words. */
 static void copy_row(int8_t *to, const int8_t *from, int32_t count) {
   int32_t blocks = count >> 4;
   if (((uintptr_t)from & 3u) == 0 && blocks > 0) {
@@ -70,27 +82,14 @@ static void copy_row(int8_t *to, const int8_t *from, int32_t count) {
                      : "r4", "r5", "r6", "r7", "memory", "cc");
     count &= 15;
   }
-  for (; count >= 4; count -= 4, to += 4, from += 4) {
-    const int32_t word = o2m_load_int8x4(from);
-    __builtin_memcpy(to, &word, sizeof word);
-  }
-  for (int32_t i = 0; i < count; ++i) {
-    to[i] = from[i];
-  }
+  copy_words(to, from, count);
 }
 
-/* A small plane's rows into their padded rows, `to_stride` apart: copy_row's word loop without its
+/* A small plane's rows into their padded rows, `to_stride` apart: copy_words without copy_row's
  * per-row call and alignment test, which cost more than a short row's copy. */
 static void copy_plane(int8_t *to, int32_t to_stride, const int8_t *from, int32_t width, int32_t rows) {
-  const int32_t words = width >> 2, rest = width & 3;
   for (int32_t row = 0; row < rows; ++row, to += to_stride, from += width) {
-    for (int32_t i = 0; i < words; ++i) {
-      const int32_t word = o2m_load_int8x4(from + 4 * i);
-      __builtin_memcpy(to + 4 * i, &word, sizeof word);
-    }
-    for (int32_t i = 4 * words; i < 4 * words + rest; ++i) {
-      to[i] = from[i];
-    }
+    copy_words(to, from, width);
   }
 }
 
@@ -137,7 +136,7 @@ static int channel_setup(dw_channel *k) {
   k->w1_01 = int16_pair(w[1] * scale, w[4] * scale);
   k->w1_2 = int16_pair(w[7] * scale, 0);
   k->start = start * scale;
-  k->rounding = (int32_t)(((int64_t)1 << (right - 1)) + (int64_t)output_offset * ((int64_t)1 << right));
+  k->rounding = o2m_level_rounding(output_offset, right);
   k->right_shift = right;
   k->act_min4 = 0x01010101u * (uint8_t)k->act_min;
   k->act_max4 = 0x01010101u * (uint8_t)k->act_max;

@@ -78,21 +78,16 @@ static patch_buffer patch_layout(const o2m_conv2d_i8_params *p, int32_t *scratch
   return b;
 }
 
-/* Fills in every output channel's channel_requant; 0 if a channel's shift is not a right shift
- * of 1 to 21 (or its multiplier negative), which the fast form does not cover. The doubled
- * accumulator is QADD(acc, acc): unsaturated, it gives the definition's high product exactly, and
- * |high| <= 2^30, so |high| + 2^20 + 128 · 2^21 < 2^31 as o2m_level_of needs. Saturated
- * (|acc| >= 2^30, multiplier >= 2^30), both the definition's level and this one lie at least
- * 2^29 / 2^21 - 128 = 128 steps from zero on acc's side, so SSAT and the clamp give the same bound. */
+/* Fills in every output channel's channel_requant; 0 if a channel lies outside the form
+ * o2m_level_of takes on QADD-doubled sums (o2m_level_form_covers). */
 static int requant_records(const o2m_conv2d_i8_params *p, const int32_t *bias, const int32_t *multipliers,
                            const int32_t *shifts, channel_requant *records) {
   for (int32_t oc = 0; oc < p->out_c; ++oc) {
-    const int32_t right_shift = -shifts[oc];
-    if (right_shift < 1 || right_shift > 21 || multipliers[oc] < 0) {
+    if (!o2m_level_form_covers(multipliers[oc], shifts[oc])) {
       return 0;
     }
     records[oc] = (channel_requant){bias != NULL ? bias[oc] : 0, multipliers[oc],
-                                    (1 << (right_shift - 1)) + p->output_offset * (1 << right_shift), right_shift};
+                                    o2m_level_rounding(p->output_offset, -shifts[oc]), -shifts[oc]};
   }
   return 1;
 }
@@ -460,16 +455,20 @@ static inline __attribute__((always_inline)) void conv_loops(const o2m_conv2d_i8
 }
 
 /* A function of its own, so that a fast variant's call chain does not stand on its frame (the
- * compile-time stack estimate follows call edges). */
+ * compile-time stack estimate follows call edges). Paired weights reach a core with the DSP
+ * extension (its fast or --portable-kernels build) and the host build of its model, never an Arm
+ * core without DSP (compiler/ops/conv.ts), whose firmware carries only the plain loops. */
 static __attribute__((noinline)) void conv_portable(const o2m_conv2d_i8_params *p, const int8_t *input,
                                                     const int8_t *weights, const int32_t *bias,
                                                     const int32_t *multipliers, const int32_t *shifts,
                                                     int8_t *output) {
+#if defined(__ARM_FEATURE_DSP) || !defined(__arm__)
   if (p->weights_paired) {
     conv_loops(p, input, weights, bias, multipliers, shifts, output, 1);
-  } else {
-    conv_loops(p, input, weights, bias, multipliers, shifts, output, 0);
+    return;
   }
+#endif
+  conv_loops(p, input, weights, bias, multipliers, shifts, output, 0);
 }
 
 void o2m_conv2d_i8(const o2m_conv2d_i8_params *p, const int8_t *input, const int8_t *weights,

@@ -313,25 +313,27 @@ static __attribute__((noinline)) void quad_loop_run_clamped(quad_loop *loop) {
   __asm__ volatile(O2M_QUAD_LOOP(O2M_QUAD_CLAMP) : "+r"(state) : : O2M_QUAD_CLOBBERS);
 }
 
-/* Whether every channel's shift is a right shift of 1 to 21 with a multiplier >= 0: the form
- * o2m_level_of computes exactly on QADD-doubled sums (requantize_i8.h, conv2d_i8.c's
- * requant_records for why). */
+#if !O2M_KERNELS_MVE
+/* Whether every channel lies in the form o2m_level_of takes on QADD-doubled sums, as the quad
+ * loop needs: once per call, not per batch (on Helium the quad loop's blocks run
+ * matmul_i8_mve.c). */
 static int requant_is_fast(const o2m_matmul_i8_params *p, const int32_t *multipliers, const int32_t *shifts) {
   const int32_t channels = p->per_channel ? p->N : 1;
   for (int32_t n = 0; n < channels; ++n) {
-    if (shifts[n] > -1 || shifts[n] < -21 || multipliers[n] < 0) {
+    if (!o2m_level_form_covers(multipliers[n], shifts[n])) {
       return 0;
     }
   }
   return 1;
 }
+#endif
 
+/* `fast_requant`: requant_is_fast, the same for every batch. */
 static int8_t *block_dsp(const o2m_matmul_i8_params *p, const int8_t *a, const int8_t *b,
                          const int32_t *bias, const int32_t *multipliers, const int32_t *shifts,
-                         int8_t *y, int32_t *scratch) {
+                         int8_t *y, int32_t *scratch, int fast_requant) {
   const int32_t whole = p->K & ~3;
   const int16x2_t a_offsets = (int16x2_t)((uint32_t)(uint16_t)p->a_offset * 0x00010001u);
-  const int fast_requant = requant_is_fast(p, multipliers, shifts);
   const int clamps = p->act_min > -128 || p->act_max < 127;
   quad_loop quad = {(const int32_t *)scratch, (const int32_t *)scratch + whole / 2, NULL, p->b_stride_n, NULL,
                     bias != NULL ? 16 : 0, 0, (const int32_t *)scratch + 2 * ((whole >> 2) & 3), NULL, NULL,
@@ -480,6 +482,11 @@ void o2m_matmul_i8(const o2m_matmul_i8_params *p, const int8_t *a, const int8_t 
   int32_t a_base = 0;
   int32_t b_base = 0;
   int8_t *y = output;
+#if O2M_KERNELS_MVE
+  const int fast_requant = 0; /* Helium takes the blocks the quad loop would */
+#elif O2M_KERNELS_DSP
+  const int fast_requant = p->a_stride_k == 1 && p->b_stride_k == 1 && requant_is_fast(p, multipliers, shifts);
+#endif
   for (int32_t batch = 0; batch < batches; ++batch) {
 #if O2M_KERNELS_MVE
     if (p->a_stride_k == 1 && p->b_stride_k == 1) {
@@ -488,7 +495,7 @@ void o2m_matmul_i8(const o2m_matmul_i8_params *p, const int8_t *a, const int8_t 
 #endif
 #if O2M_KERNELS_DSP
     if (p->a_stride_k == 1 && p->b_stride_k == 1) {
-      y = block_dsp(p, a + a_base, b + b_base, bias, multipliers, shifts, y, scratch);
+      y = block_dsp(p, a + a_base, b + b_base, bias, multipliers, shifts, y, scratch, fast_requant);
     } else if (p->a_stride_k == 1 && p->b_stride_n == 1) {
       y = block_dsp_b_rows(p, a + a_base, b + b_base, bias, multipliers, shifts, y);
     } else {

@@ -101,6 +101,21 @@ static inline int32_t o2m_smmlar(int32_t a, int32_t b, int32_t c) {
   return result;
 }
 
+/* Whether o2m_level_of takes a channel exactly on QADD-doubled int32 sums (the Conv's and the
+ * MatMul's): a right shift of 1 to 21 and a multiplier >= 0. Unsaturated, QADD gives the
+ * definition's high product exactly and |high| <= 2^30, so |high| + 2^20 + 128 · 2^21 < 2^31;
+ * saturated (|acc| >= 2^30, multiplier >= 2^30), the definition's level and this one both lie at
+ * least 2^29 / 2^21 - 128 = 128 steps from zero on acc's side, so SSAT and the clamp agree. */
+static inline int o2m_level_form_covers(int32_t multiplier, int32_t shift) {
+  return shift <= -1 && shift >= -21 && multiplier >= 0;
+}
+
+/* o2m_level_of's `rounding`, 2^(rs-1) + output_offset · 2^rs, for a right shift of 1 to 31 whose
+ * bound the caller has proved. */
+static inline int32_t o2m_level_rounding(int32_t output_offset, int32_t right_shift) {
+  return (int32_t)(((int64_t)1 << (right_shift - 1)) + (int64_t)output_offset * ((int64_t)1 << right_shift));
+}
+
 /* The output level of a doubled accumulator, before the activation clamp, saturated to int8. */
 static inline __attribute__((always_inline)) int32_t o2m_level_of(int32_t doubled_acc, int32_t multiplier,
                                                                   int32_t rounding, int32_t right_shift) {
@@ -122,24 +137,24 @@ static inline __attribute__((always_inline)) uint32_t o2m_clamp_bytes(uint32_t b
   return bytes;
 }
 
+/* Two levels as bytes 0 and 1 (BFI: GCC builds it from a mask and an ORR). */
+static inline __attribute__((always_inline)) uint32_t o2m_pack_pair(int32_t level0, int32_t level1) {
+  uint32_t pair = (uint32_t)level0;
+  __asm__("bfi %0, %1, #8, #8" : "+r"(pair) : "r"(level1));
+  return pair;
+}
+
 /* Two levels as bytes 0 and 1, each clamped to [act_min, act_max] (in every byte of min4 and max4). */
 static inline __attribute__((always_inline)) uint32_t o2m_clamp_pair(int32_t level0, int32_t level1, uint32_t min4,
                                                                      uint32_t max4) {
-  uint32_t pair = (uint32_t)level0;
-  __asm__("bfi %0, %1, #8, #8" : "+r"(pair) : "r"(level1));
-  return o2m_clamp_bytes(pair, min4, max4);
+  return o2m_clamp_bytes(o2m_pack_pair(level0, level1), min4, max4);
 }
 
 /* Two levels as bytes 0 and 1, clamped to [act_min, act_max] unless that is all of int8 (a
  * constant `clamps` at every call, so the clamp costs nothing where there is none). */
 static inline __attribute__((always_inline)) uint32_t o2m_output_pair(int32_t level0, int32_t level1, uint32_t min4,
                                                                   uint32_t max4, int clamps) {
-  if (clamps) {
-    return o2m_clamp_pair(level0, level1, min4, max4);
-  }
-  uint32_t pair = (uint32_t)level0;
-  __asm__("bfi %0, %1, #8, #8" : "+r"(pair) : "r"(level1));
-  return pair;
+  return clamps ? o2m_clamp_pair(level0, level1, min4, max4) : o2m_pack_pair(level0, level1);
 }
 
 static inline void o2m_store_pair(int8_t *out, uint32_t pair) {
