@@ -255,8 +255,9 @@ export function compileInMemory(options: Omit<CompileOptions, 'outDir'>): Compil
   if (ioOutside) graph = copyViewOutputs(graph);
   const schedule = scheduleForMemory(graph, { mode: options.schedule ?? 'min-peak' });
   graph = schedule.graph;
-  const plan = planMemory(graph, { planner: options.planner, ioOutside });
-  const lowered = lowerGraph(graph, plan, validatePrefix(options.prefix), file, { dsp: options.board.dsp, mve: options.board.mve });
+  const target = { dsp: options.board.dsp, mve: options.board.mve };
+  const plan = planMemory(graph, { planner: options.planner, ioOutside, target });
+  const lowered = lowerGraph(graph, plan, validatePrefix(options.prefix), file, target);
   const budget = checkCompileBudget(options.board, { graph, plan, lowered }, {
     int8: Boolean(quantization), planner: options.planner, streamAttention: options.streamAttention,
   });

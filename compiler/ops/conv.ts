@@ -125,7 +125,7 @@ function lowerConv2dInt8(ctx: LowerContext, batch: number, inC: number, outC: nu
       ctx.node.inputs[2] ? inputArg(ctx, 2) : { kind: 'null', ctype: 'int32_t' },
       ...requantizationArgs(ctx, Array.from({ length: outC }, (_, c) => input.scale * weights.scales[c] / output.scale)),
       outputArg(ctx),
-      conv2dInt8ScratchBytes(inC, outC, group, w) > 0 ? { kind: 'scratch', ctype: 'int32_t' } : { kind: 'null', ctype: 'int32_t' },
+      conv2dInt8ScratchBytes(inC, outC, group, w, paired) > 0 ? { kind: 'scratch', ctype: 'int32_t' } : { kind: 'null', ctype: 'int32_t' },
     ],
     macs: batch * outC * w.out_h * w.out_w * (inC / group) * w.k_h * w.k_w,
   };
@@ -139,6 +139,11 @@ function lowerConv2dInt8(ctx: LowerContext, batch: number, inC: number, outC: nu
 function pairsWeights(ctx: LowerContext, inC: number, outC: number, group: number): boolean {
   return Boolean(ctx.target?.dsp && !ctx.target.mve) && !isDepthwise(inC, outC, group);
 }
+
+/** O2M_CONV_BLOCK_PIXELS in runtime-c/include/onnx2mcu/kernels_int8.h. */
+const CONV_BLOCK_PIXELS = 32;
+/** The DSP kernel's record at the start of its scratch: the asm loop's state and the layout. */
+const CONV_RECORD_BYTES = 72;
 
 /**
  * The weights in the DSP kernel's order (runtime-c/kernels/conv2d_i8.c, kernels_int8.h): within
@@ -166,24 +171,29 @@ function pairedConvWeights(ctx: LowerContext, outC: number, group: number): Kern
 }
 
 /**
- * The int8 kernel's working memory (kernels_int8.h): on cores with the DSP extension it gathers
- * two output pixels' input patches into int16 columns for SMLAD, after a table of each tap's
- * offset in the input, and keeps each output channel's bias and requantisation constants; K taps
- * padded to whole groups of four take 4 bytes each of table and 2·2 of columns, and each output
- * channel 16. A depthwise 3×3
+ * The int8 kernel's working memory (kernels_int8.h). With paired weights (a core with the DSP
+ * extension) it keeps a record of its loop's state (CONV_RECORD_BYTES) and gathers a block of up to
+ * CONV_BLOCK_PIXELS output pixels' input patches into
+ * int16 columns for SMLAD, two pixels side by side, after a table of each tap's offset in the
+ * input; then one channel pair's weights widened to int16, and each output channel's bias and
+ * requantisation constants: K taps padded to whole groups of four take 4 bytes each of table, and
+ * padded to groups of eight 2 bytes per pixel of the block and 4 of widened weights; each output
+ * channel 16 bytes. With plain weights (Helium's kernel, conv2d_i8_mve.c) the table, two pixels'
+ * columns and the constants. A depthwise 3×3
  * (dilation 1, stride_w 1 or 2; o2m_conv2d_depthwise_i8) instead keeps four padded input rows (a ring of three and one of
  * zero points, runtime-c/kernels/conv2d_depthwise_i8.c), each long enough for the word load at
  * the last output and for the input row after pad_left, plus the 0 to 3 bytes that put the input
  * part on a word boundary — or, where all the padded rows the windows reach fit in
- * DEPTHWISE_WHOLE_PLANE_BYTES, all of them; other depthwise shapes get none and run the portable loops. Planned
- * on every target, since the plan does not know the core: the portable kernel leaves it untouched.
+ * DEPTHWISE_WHOLE_PLANE_BYTES, all of them; other depthwise shapes get none and run the portable
+ * loops. The portable kernel leaves it untouched; where the plan does not know the core, it
+ * takes the paired layout's size, the larger.
  */
 /** O2M_DW_WHOLE_PLANE_BYTES in runtime-c/kernels/conv2d_depthwise_i8.c. */
 const DEPTHWISE_WHOLE_PLANE_BYTES = 1024;
 
 const isDepthwise = (inC: number, outC: number, group: number) => group > 1 && group === inC && outC === inC;
 
-function conv2dInt8ScratchBytes(inC: number, outC: number, group: number, w: ReturnType<typeof planeWindow>): number {
+function conv2dInt8ScratchBytes(inC: number, outC: number, group: number, w: ReturnType<typeof planeWindow>, paired: boolean): number {
   if (isDepthwise(inC, outC, group)) {
     const fast = w.k_h === 3 && w.k_w === 3 && w.dil_h === 1 && w.dil_w === 1 && (w.stride_w === 1 || w.stride_w === 2);
     if (!fast) return 0;
@@ -193,7 +203,12 @@ function conv2dInt8ScratchBytes(inC: number, outC: number, group: number, w: Ret
     return paddedRows * rowBytes <= DEPTHWISE_WHOLE_PLANE_BYTES ? paddedRows * rowBytes : 4 * rowBytes;
   }
   const taps = (inC / group) * w.k_h * w.k_w;
-  return 8 * (Math.ceil(taps / 4) * 4) + 16 * outC;
+  const [padded, pairTaps] = [Math.ceil(taps / 4) * 4, Math.ceil(taps / 8) * 8];
+  if (!paired) return 8 * padded + 16 * outC;
+  // the fewest blocks of at most CONV_BLOCK_PIXELS, of equal size but the last
+  const pixels = w.out_h * w.out_w;
+  const blockPairs = Math.ceil(Math.ceil(pixels / Math.ceil(pixels / CONV_BLOCK_PIXELS)) / 2);
+  return CONV_RECORD_BYTES + 4 * padded + 4 * blockPairs * pairTaps + 4 * pairTaps + 16 + 16 * outC;
 }
 
 function lowerConv2d(ctx: LowerContext, batch: number, inC: number, outC: number, group: number, geo: WindowGeometry): KernelCall {
@@ -276,7 +291,8 @@ export const convFamily: OpFamily = {
   scratchBytes(ctx: LowerContext): number {
     if (!isQuantizedNode(ctx)) return 0;
     const { inC, outC, group, geo } = convShapes(ctx);
-    return conv2dInt8ScratchBytes(inC, outC, group, planeWindow(geo));
+    const paired = ctx.target ? pairsWeights(ctx, inC, outC, group) : !isDepthwise(inC, outC, group);
+    return conv2dInt8ScratchBytes(inC, outC, group, planeWindow(geo), paired);
   },
 
   lower(ctx: LowerContext): KernelCall {

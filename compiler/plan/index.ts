@@ -2,6 +2,7 @@
 // schedule (lifetimes.ts), placements from every strategy (strategies.ts), of which the smallest
 // checked one is kept; TFLM's greedy by size is reported beside it as the baseline.
 import type { Graph } from '../ir/graph.js';
+import type { KernelTarget } from '../ops/op.js';
 import { bufferLifetimes, bufferOwners, externalValues, type Buffer, type ExternalRef } from './lifetimes.js';
 import { checkPlan, placeBest } from './strategies.js';
 
@@ -32,11 +33,13 @@ export interface PlanOptions {
   planner?: string;
   /** Inputs and outputs in the caller's own buffers (--io outside), not in the arena. */
   ioOutside?: boolean;
+  /** The core the code will be lowered for, where a kernel's scratch depends on it (the int8 Conv's). */
+  target?: KernelTarget;
 }
 
 export function planMemory(graph: Graph, options: PlanOptions = {}): MemoryPlan {
   const external = options.ioOutside ? externalValues(graph) : new Map<string, ExternalRef>();
-  const lifetimes = bufferLifetimes(graph, { external });
+  const lifetimes = bufferLifetimes(graph, { external, target: options.target });
   const placement = placeBest(lifetimes, { strategy: options.planner });
   const buffers = lifetimes.map((b) => ({ ...b, offset: placement.offsets.get(b.name)! }));
   checkPlan(buffers);

@@ -1,6 +1,6 @@
 // Buffers and their lifetimes over the schedule: the input of every placement strategy.
 import { ARENA_ALIGNMENT, alignUp, DTYPE_BYTES, elementCount, isStaticShape, type Graph } from '../ir/graph.js';
-import { loweringContext, scratchName } from '../ops/op.js';
+import { loweringContext, scratchName, type KernelTarget } from '../ops/op.js';
 import { findOp } from '../ops/registry.js';
 
 export { ARENA_ALIGNMENT, alignUp };
@@ -57,7 +57,8 @@ export function externalValues(graph: Graph): Map<string, ExternalRef> {
  * values is read after this step; scratch is a buffer of its own, live at its step.
  */
 export function bufferLifetimes(
-  graph: Graph, options: { inPlace?: boolean; slots?: boolean; external?: Map<string, ExternalRef> } = {},
+  graph: Graph,
+  options: { inPlace?: boolean; slots?: boolean; external?: Map<string, ExternalRef>; target?: KernelTarget } = {},
 ): Buffer[] {
   // Values in the caller's buffers (--io outside: externalValues) get no place in the arena.
   const external = options.external ?? new Map<string, ExternalRef>();
@@ -121,7 +122,7 @@ export function bufferLifetimes(
       alias(node.outputs[0], owner.get(node.inputs[0])!, deltaOf(node.inputs[0]));
       return;
     }
-    const ctx = op?.inPlace || op?.scratchBytes || op?.slots ? loweringContext(graph, node) : undefined;
+    const ctx = op?.inPlace || op?.scratchBytes || op?.slots ? loweringContext(graph, node, options.target) : undefined;
     const overwritable = options.inPlace !== false && op?.inPlace ? op.inPlace(ctx!) : [];
     const target = (external.has(node.outputs[0]) ? [] : overwritable)
       .map((i) => node.inputs[i])

@@ -3,13 +3,14 @@
  * either order of kernels_int8.h (plain, or paired for the DSP kernel).
  *
  * On cores with the DSP extension (O2M_KERNELS_DSP, onnx2mcu/arch.h) a convolution that is not
- * depthwise, with paired weights, runs as a matrix product on SMLAD: two output pixels' input
- * patches are gathered into int16 columns in the scratch buffer (input offset added, padded taps
- * 0, CMSIS-NN's im2col), and each pair of output channels takes both columns in one asm loop,
- * 16 MACs per 14 instructions, started at the channels' biases and requantised by o2m_level_of
- * with constants computed once per call (a layer with a shift that form does not cover runs the
- * definition's loops). On Helium (O2M_KERNELS_MVE, the Cortex-M55), with plain weights,
- * conv2d_i8_mve.c takes the same scratch for four pixels' int8 patches and VMLADAVA. Their
+ * depthwise, with paired weights, runs as a matrix product on SMLAD: a block of output pixels'
+ * input patches is gathered into int16 columns in the scratch buffer (input offset added, padded
+ * taps 0, CMSIS-NN's im2col), two pixels side by side; then for each pair of output channels the
+ * weights are widened to int16 once for the block, and one asm loop takes every pixel pair of the
+ * block, 32 MACs per 22 instructions, started at the channels' biases and requantised by
+ * o2m_level_of with constants computed once per call (a layer with a shift that form does not
+ * cover runs the definition's loops). On Helium (O2M_KERNELS_MVE, the Cortex-M55), with plain
+ * weights, conv2d_i8_mve.c takes the scratch for four pixels' int8 patches and VMLADAVA. Their
  * results equal the definition's bit for bit. */
 #include <stddef.h>
 
@@ -22,12 +23,12 @@
 #include "window_taps.h"
 
 #if O2M_KERNELS_DSP
-/* The two output pixels' patches share one int16 buffer, laid out for the SMLAD loop. SMLAD pairs
- * the halves of an SXTB16'd weight word, bytes (0, 2) and then (1, 3); so for each group of four
- * taps k0..k3 the buffer holds 8 int16: pixel 0's (k0, k2), pixel 1's (k0, k2), pixel 0's
- * (k1, k3), pixel 1's (k1, k3) — four words, each the partner of a weight word's half, one LDM.
- * A last group of fewer than four taps meets zero weights in the paired order, so the patch
- * values there never count. */
+/* Output pixels are taken in blocks of up to O2M_CONV_BLOCK_PIXELS (kernels_int8.h), in pairs.
+ * Each pair's patches are int16, laid out for SMLAD, which multiplies the halves of two words:
+ * for each group of four taps k0..k3, 8 int16 — pixel 0's (k0, k2), pixel 1's (k0, k2), pixel 0's
+ * (k1, k3), pixel 1's (k1, k3), four words, one LDM. A pair's groups are padded to an even count
+ * (the loop takes two per pass); the taps of a last, partial group and of a padding group meet
+ * zero weights, so their patch values never count. A lone last pixel's pair holds it twice. */
 static const int8_t group_slot[4] = {0, 4, 1, 5};
 
 static inline int32_t slot_of(int32_t k) {
@@ -40,30 +41,77 @@ typedef struct {
   int32_t bias, multiplier, rounding, right_shift;
 } channel_requant;
 
+/* The block loop: for one channel pair, every pixel pair of a block in turn — the 2×2 tile over
+ * all groups of four taps, the requantisation of its four sums, the stores — as one asm loop. Its
+ * state lives in this struct, which the loop advances, and the fourteen registers go to the tile:
+ * accumulators r0 r1 (channel 0, pixels 0 and 1) and r2 r3 (channel 1), patch words r4-r7 (one
+ * LDM), weight words r8 r9 (an LDRD per channel), widened weights' end r10, patch r11, widened
+ * weights r12, the state lr. */
 typedef struct {
-  int32_t taps, padded;         /* K = (in_c / groups) · k_h · k_w, and K rounded up to fours */
-  const int32_t *offsets;       /* per tap in slot order: its input offset from the window's origin */
-  int16_t *patches;             /* 2 · padded int16 */
-  channel_requant *requant;     /* per output channel */
+  const int32_t *patch, *patch_end;       /*  0,  4: the first pixel pair's patches; past the last's */
+  const int32_t *widened, *widened_end;   /*  8, 12: widen_pair's words; past the weights */
+  const channel_requant *requant;         /* 16: the first channel's (the second's follows) */
+  int8_t *out;                            /* 20: the first channel's output at the first pixel */
+  int32_t out_plane;                      /* 24 */
+  int32_t unused;                         /* 28 */
+  uint32_t act_min4, act_max4;            /* 32, 36: act_min and act_max in each byte */
+} block_loop;
+
+/* The scratch (kernels_int8.h gives the sizes) begins with this record — the block loop's state
+ * and where the rest lies: the tap table, a block's patches, one channel pair's widened weights,
+ * every channel's channel_requant. In scratch, not on the stack, where conv_dsp's frame would
+ * stand under gather_patch's. */
+typedef struct {
+  block_loop loop;
+  int32_t taps, padded, pair_taps; /* K = (in_c / groups) · k_h · k_w, rounded up to 4 and to 8 */
+  int32_t block_pairs;             /* pixel pairs per block */
+  const int32_t *offsets;          /* per tap in slot order: its input offset from the window's origin */
+  int16_t *patches;                /* block_pairs · 2 · pair_taps int16 */
+  int32_t *widened;                /* 4 + pair_taps words: a channel pair's biases and weights */
+  channel_requant *requant;        /* per output channel */
 } patch_buffer;
 
-/* Where the channels' constants sit in scratch: after the tap table and the patches. */
-static channel_requant *requant_area(const o2m_conv2d_i8_params *p, int32_t *scratch) {
-  const int32_t padded = ((p->in_c / p->groups) * p->k_h * p->k_w + 3) & ~3;
-  return (channel_requant *)(void *)(scratch + 2 * padded);
+/* kernels_int8.h's 72 bytes (Arm's 32-bit pointers) */
+_Static_assert(sizeof(patch_buffer) == 72, "the scratch record's size in kernels_int8.h");
+#define O2M_CONV_RECORD_WORDS 18
+
+/* Pixel pairs per block: the fewest blocks of at most O2M_CONV_BLOCK_PIXELS, of equal size but
+ * the last. */
+static inline int32_t block_pairs_of(const o2m_conv2d_i8_params *p) {
+  const int32_t pixels = p->out_h * p->out_w;
+  const int32_t blocks = (pixels + O2M_CONV_BLOCK_PIXELS - 1) / O2M_CONV_BLOCK_PIXELS;
+  return ((pixels + blocks - 1) / blocks + 1) >> 1;
 }
 
-static patch_buffer patch_layout(const o2m_conv2d_i8_params *p, int32_t *scratch) {
-  patch_buffer b;
-  const int32_t in_c_per_group = p->in_c / p->groups;
-  b.taps = in_c_per_group * p->k_h * p->k_w;
-  b.padded = (b.taps + 3) & ~3;
-  int32_t *offsets = scratch;
-  for (int32_t k = b.taps; k < b.padded; ++k) {
+/* Where the channels' constants start: after the table, the patches and the widened weights. */
+static channel_requant *requant_area(const o2m_conv2d_i8_params *p, int32_t *scratch) {
+  const int32_t taps = (p->in_c / p->groups) * p->k_h * p->k_w;
+  const int32_t padded = (taps + 3) & ~3, pair_taps = (taps + 7) & ~7;
+  return (channel_requant *)(void *)(scratch + O2M_CONV_RECORD_WORDS + padded + block_pairs_of(p) * pair_taps + 4 +
+                                     pair_taps);
+}
+
+static patch_buffer *scratch_layout(const o2m_conv2d_i8_params *p, int32_t *scratch) {
+  patch_buffer *b = (patch_buffer *)(void *)scratch;
+  b->taps = (p->in_c / p->groups) * p->k_h * p->k_w;
+  b->padded = (b->taps + 3) & ~3;
+  b->pair_taps = (b->taps + 7) & ~7;
+  b->block_pairs = block_pairs_of(p);
+  b->offsets = scratch + O2M_CONV_RECORD_WORDS;
+  b->patches = (int16_t *)(void *)(scratch + O2M_CONV_RECORD_WORDS + b->padded);
+  b->widened = scratch + O2M_CONV_RECORD_WORDS + b->padded + b->block_pairs * b->pair_taps;
+  b->requant = requant_area(p, scratch);
+  return b;
+}
+
+/* The tap table: each tap's offset from its window's origin, in slot order. */
+static __attribute__((noinline)) void tap_offsets(const o2m_conv2d_i8_params *p, const patch_buffer *b) {
+  int32_t *offsets = (int32_t *)(uintptr_t)b->offsets;
+  for (int32_t k = b->taps; k < b->padded; ++k) {
     offsets[k] = 0; /* the padding taps read the window's origin: their weights are 0 */
   }
   int32_t k = 0;
-  for (int32_t ic = 0; ic < in_c_per_group; ++ic) {
+  for (int32_t ic = 0; ic < p->in_c / p->groups; ++ic) {
     for (int32_t ky = 0; ky < p->k_h; ++ky) {
       for (int32_t kx = 0; kx < p->k_w; ++kx, ++k) {
         /* slot order within a group is k0, k2, k1, k3: the table follows it */
@@ -72,10 +120,6 @@ static patch_buffer patch_layout(const o2m_conv2d_i8_params *p, int32_t *scratch
       }
     }
   }
-  b.offsets = offsets;
-  b.patches = (int16_t *)(scratch + b.padded);
-  b.requant = requant_area(p, scratch);
-  return b;
 }
 
 /* Fills in every output channel's channel_requant; 0 if a channel lies outside the form
@@ -98,36 +142,33 @@ static inline int window_inside(const o2m_conv2d_i8_params *p, int32_t iy_origin
          o2m_window_inside(ix_origin, p->dil_w, p->k_w, p->in_w);
 }
 
-/* One output pixel's patch (pixel 0 or 1 of the pair), (input + input_offset) per tap, 0 where
- * the window leaves the input (a padded tap holds the zero point, whose offset value is 0). */
-static void gather_patch(const o2m_conv2d_i8_params *p, const patch_buffer *b, const int8_t *group_input,
-                         int32_t iy_origin, int32_t ix_origin, int32_t pixel) {
-  const int32_t offset = p->input_offset;
+/* One output pixel's patch (pixel 0 or 1 of the pair at `pair`), (input + input_offset) per tap,
+ * 0 where the window leaves the input (a padded tap holds the zero point, whose offset value is 0). */
+static __attribute__((noinline)) void gather_patch(const o2m_conv2d_i8_params *p, const patch_buffer *b,
+                                                   const int8_t *group_input, int32_t iy_origin, int32_t ix_origin,
+                                                   int16_t *pair, int32_t pixel) {
+  const int32_t offset = p->input_offset, origin = iy_origin * p->in_w + ix_origin;
+  const int32_t *const at = b->offsets;
+  int16_t *const slot = pair + 2 * pixel;
   if (window_inside(p, iy_origin, ix_origin)) {
-    const int8_t *origin = group_input + iy_origin * p->in_w + ix_origin;
-    const int32_t *at = b->offsets;
-    int16_t *slot = b->patches + 2 * pixel;
-    for (int32_t k = 0; k < b->padded; k += 4, at += 4, slot += 8) {
-      slot[0] = (int16_t)(origin[at[0]] + offset);
-      slot[1] = (int16_t)(origin[at[1]] + offset);
-      slot[4] = (int16_t)(origin[at[2]] + offset);
-      slot[5] = (int16_t)(origin[at[3]] + offset);
+    for (int32_t k = 0; k < b->padded; k += 4) {
+      slot[2 * k] = (int16_t)(group_input[origin + at[k]] + offset);
+      slot[2 * k + 1] = (int16_t)(group_input[origin + at[k + 1]] + offset);
+      slot[2 * k + 4] = (int16_t)(group_input[origin + at[k + 2]] + offset);
+      slot[2 * k + 5] = (int16_t)(group_input[origin + at[k + 3]] + offset);
     }
     return;
   }
-  int32_t ky_first, ky_last, kx_first, kx_last;
-  o2m_valid_taps(iy_origin, p->dil_h, p->k_h, p->in_h, &ky_first, &ky_last);
-  o2m_valid_taps(ix_origin, p->dil_w, p->k_w, p->in_w, &kx_first, &kx_last);
-  int32_t k = 0;
-  for (int32_t ic = 0; ic < p->in_c / p->groups; ++ic) {
-    for (int32_t ky = 0; ky < p->k_h; ++ky) {
-      const int32_t row_start = (ic * p->in_h + iy_origin + ky * p->dil_h) * p->in_w + ix_origin;
-      const int row_inside = ky >= ky_first && ky < ky_last;
-      for (int32_t kx = 0; kx < p->k_w; ++kx, ++k) {
-        const int inside = row_inside && kx >= kx_first && kx < kx_last;
-        b->patches[slot_of(k) + 2 * pixel] = (int16_t)(inside ? group_input[row_start + kx * p->dil_w] + offset : 0);
-      }
-    }
+  /* At the edges, one tap at a time, its row and column from its place in the window (few locals:
+   * this frame stands on conv_dsp's in the stack estimate). */
+  const int32_t k_w = p->k_w, kernel_plane = p->k_h * k_w;
+  for (int32_t k = 0; k < b->taps; ++k) {
+    const int32_t within = k % kernel_plane;
+    const uint32_t iy = (uint32_t)(iy_origin + within / k_w * p->dil_h);
+    const uint32_t ix = (uint32_t)(ix_origin + within % k_w * p->dil_w);
+    const int32_t in_table = (k & ~3) | ((k & 1) << 1) | ((k >> 1) & 1); /* the table's slot order */
+    slot[slot_of(k)] =
+        (int16_t)(iy < (uint32_t)p->in_h && ix < (uint32_t)p->in_w ? group_input[origin + at[in_table]] + offset : 0);
   }
 }
 
@@ -139,11 +180,12 @@ static void gather_patch(const o2m_conv2d_i8_params *p, const patch_buffer *b, c
  * a tap (bytes 0 and 2; the caller checks that its byte 3 is inside the input), and PKHBT/PKHTB
  * pair two taps' halves. 13 to 17 instructions per group of four taps, for both pixels; the
  * padding taps of a last group read the window's origin, and meet zero weights. */
-static __attribute__((noinline)) void gather_pair(const patch_buffer *b, const int8_t *origin, int32_t stride_w, int32_t input_offset) {
+static __attribute__((noinline)) void gather_pair(const patch_buffer *b, const int8_t *origin, int32_t stride_w,
+                                                  int32_t input_offset, int16_t *pair) {
   const int16x2_t offsets2 = (int16x2_t)(((uint32_t)(uint16_t)input_offset << 16) | (uint16_t)input_offset);
   const int32_t *at = b->offsets;
   const int32_t *const end = at + b->padded;
-  int16x2_t *slot = (int16x2_t *)(void *)b->patches;
+  int16x2_t *slot = (int16x2_t *)(void *)pair;
   if (stride_w == 1) {
     for (; at != end; at += 4, slot += 4) {
       uint16_t h0, h2, h1, h3;
@@ -172,37 +214,100 @@ static __attribute__((noinline)) void gather_pair(const patch_buffer *b, const i
   }
 }
 
-/* The pair loop: for a gathered pixel pair, every pair of output channels of a group in turn —
- * the 2×2 tile over all groups of four taps, the requantisation of its four sums, the stores —
- * as one asm loop. Its state lives in this struct, which the loop advances, and the fourteen
- * registers go to the tile: accumulators r0 r1 (channel 0, pixels 0 and 1) and r2 r3 (channel 1),
- * patch words r4-r7 (one LDM), both channels' weight words r8 r9 (one LDRD, as the paired order
- * puts them side by side), widened weights r10, patch r11, weights r12, patch end lr. */
+/* Where a group's next output pixel lies, as the block's gather walks the plane. */
 typedef struct {
-  const int32_t *patch, *patch_end;  /*  0,  4: the gathered pair */
-  const int8_t *w;                   /*  8: the next pair's weights */
-  const channel_requant *requant;    /* 12: the next pair's first channel's */
-  int8_t *out;                       /* 16: its first output */
-  int32_t out_plane;                 /* 20 */
-  const channel_requant *requant_end; /* 24: past the last pair's second channel's; one pair at least */
-  int32_t odd_groups;                /* 28: the taps make an odd number of groups of four */
-  uint32_t act_min4, act_max4;       /* 32, 36: act_min and act_max in each byte */
-} pair_loop;
+  int32_t oy, ox;
+} pixel_walk;
 
-/* 16 MACs in 14 instructions */
-#define O2M_PAIR_PASS                    \
+/* The patches of `pixels` output pixels (a lone last one twice) from the walk's position on. */
+static inline __attribute__((always_inline)) void gather_block(const o2m_conv2d_i8_params *p, const patch_buffer *b, const int8_t *group_input,
+                         pixel_walk *at, int32_t pixels) {
+  const int32_t stride_h = p->stride_h, stride_w = p->stride_w, out_w = p->out_w;
+  /* gather_pair's reach: a pixel pair at stride_w 1 or 2, and at 2 the word at pixel 0's last tap */
+  const int pair_stride = stride_w == 1 || stride_w == 2;
+  const int32_t last_row = (p->k_h - 1) * p->dil_h, last_column = (p->k_w - 1) * p->dil_w;
+  const int32_t in_plane = p->in_h * p->in_w;
+  int16_t *pair = b->patches;
+  for (int32_t done = 0; done < pixels; done += 2, pair += 2 * b->pair_taps) {
+    const int32_t iy_origin = at->oy * stride_h - p->pad_top, ix_origin = at->ox * stride_w - p->pad_left;
+    if (done + 1 == pixels) {
+      gather_patch(p, b, group_input, iy_origin, ix_origin, pair, 0);
+      gather_patch(p, b, group_input, iy_origin, ix_origin, pair, 1);
+      return;
+    }
+    if (at->ox + 1 < out_w && pair_stride && window_inside(p, iy_origin, ix_origin) &&
+        window_inside(p, iy_origin, ix_origin + stride_w) &&
+        (stride_w == 1 || (iy_origin + last_row) * p->in_w + ix_origin + last_column + 3 < in_plane)) {
+      gather_pair(b, group_input + iy_origin * p->in_w + ix_origin, stride_w, p->input_offset, pair);
+      if ((at->ox += 2) == out_w) {
+        at->ox = 0;
+        ++at->oy;
+      }
+      continue;
+    }
+    for (int32_t pixel = 0; pixel < 2; ++pixel) {
+      gather_patch(p, b, group_input, at->oy * stride_h - p->pad_top, at->ox * stride_w - p->pad_left, pair, pixel);
+      if (++at->ox == out_w) {
+        at->ox = 0;
+        ++at->oy;
+      }
+    }
+  }
+}
+
+/* A channel pair's biases (each twice: the first accumulators of both pixels) and its weights
+ * widened by SXTB16, per group of four taps channel 0's (k0, k2), (k1, k3), then channel 1's: the
+ * block loop's words, two LDRDs per group, no SXTB16 per pixel pair. Two groups per pass by LDM
+ * and STM (the paired weights are word-aligned: O2M_WEIGHTS aligns every array, and a pair's
+ * start is a multiple of 8 bytes). The padding group of an odd count (zero weights) is written
+ * once per call. */
+static __attribute__((noinline)) void widen_pair(int32_t *to, const int8_t *w, const channel_requant *r, int32_t fours) {
+  to[0] = to[1] = r[0].bias;
+  to[2] = to[3] = r[1].bias;
+  to += 4;
+  if (fours & 1) {
+    const int32_t row0 = o2m_load_int8x4(w), row1 = o2m_load_int8x4(w + 4);
+    to[0] = __sxtb16(row0);
+    to[1] = o2m_sxtb16_odd(row0);
+    to[2] = __sxtb16(row1);
+    to[3] = o2m_sxtb16_odd(row1);
+    to += 4;
+    w += 8;
+  }
+  if (fours >= 2) {
+    const int8_t *const end = w + 8 * (fours & ~1);
+    /* asm: GCC spends four STRs and two pointer updates per group */
+    __asm__ volatile("1:\n\t"
+                     "ldmia %[w]!, {r4, r5, r6, r7}\n\t"
+                     "sxtb16 r8, r4\n\t"
+                     "sxtb16 r9, r4, ror #8\n\t"
+                     "sxtb16 r10, r5\n\t"
+                     "sxtb16 r11, r5, ror #8\n\t"
+                     "sxtb16 r4, r6\n\t"
+                     "sxtb16 r5, r6, ror #8\n\t"
+                     "sxtb16 r6, r7\n\t"
+                     "sxtb16 r7, r7, ror #8\n\t"
+                     "stmia %[to]!, {r8, r9, r10, r11}\n\t"
+                     "stmia %[to]!, {r4, r5, r6, r7}\n\t"
+                     "cmp %[w], %[end]\n\t"
+                     "bne 1b"
+                     : [w] "+r"(w), [to] "+r"(to)
+                     : [end] "r"(end)
+                     : "r4", "r5", "r6", "r7", "r8", "r9", "r10", "r11", "memory", "cc");
+  }
+}
+
+/* Two groups of four taps, 32 MACs in 22 instructions */
+#define O2M_BLOCK_PASS                   \
   "ldmia r11!, {r4, r5, r6, r7}\n\t"     \
   "ldrd  r8, r9, [r12], #8\n\t"          \
-  "sxtb16 r10, r8\n\t"                   \
-  "smlad r0, r4, r10, r0\n\t"            \
-  "smlad r1, r5, r10, r1\n\t"            \
-  "sxtb16 r10, r9\n\t"                   \
-  "smlad r2, r4, r10, r2\n\t"            \
-  "smlad r3, r5, r10, r3\n\t"            \
-  "sxtb16 r8, r8, ror #8\n\t"            \
-  "smlad r0, r6, r8, r0\n\t"             \
-  "smlad r1, r7, r8, r1\n\t"             \
-  "sxtb16 r9, r9, ror #8\n\t"            \
+  "smlad r0, r4, r8, r0\n\t"             \
+  "smlad r1, r5, r8, r1\n\t"             \
+  "smlad r0, r6, r9, r0\n\t"             \
+  "smlad r1, r7, r9, r1\n\t"             \
+  "ldrd  r8, r9, [r12], #8\n\t"          \
+  "smlad r2, r4, r8, r2\n\t"             \
+  "smlad r3, r5, r8, r3\n\t"             \
   "smlad r2, r6, r9, r2\n\t"             \
   "smlad r3, r7, r9, r3\n\t"
 
@@ -232,62 +337,51 @@ typedef struct {
   "sel   " pair ", " pair ", r8\n\t"
 #define O2M_PAIR_NO_CLAMP(pair, spare)
 
-/* `store` is strh (both pixels' bytes) or strb (the lone last pixel's). Across pairs the weights
- * pointer (r12) runs on, as the paired order puts each pair's weights after the last's; lr is
- * the state but inside the tile, and r4 the constants' pointer but inside the tile, which
- * takes r4 for a patch word. */
-#define O2M_PAIR_LOOP(clamp, store)              \
-  "ldr   lr, %[state]\n\t"                       \
-  "ldr   r12, [lr, #8]\n\t"                      \
-  "ldr   r4, [lr, #12]\n\t"                      \
-  "1:\n\t"                                       \
-  "ldr   r0, [r4]\n\t"                           \
-  "ldr   r2, [r4, #16]\n\t"                      \
-  "mov   r1, r0\n\t"                             \
-  "mov   r3, r2\n\t"                             \
-  "ldrd  r11, r5, [lr]\n\t"                      \
-  "ldr   r6, [lr, #28]\n\t"                      \
-  "mov   lr, r5\n\t"                             \
-  "cbnz  r6, 3f\n\t"                             \
-  "2:\n\t" O2M_PAIR_PASS                         \
-  "3:\n\t" O2M_PAIR_PASS                         \
-  "cmp   r11, lr\n\t"                            \
-  "bne   2b\n\t"                                 \
-  "ldr   lr, %[state]\n\t"                       \
-  "ldr   r4, [lr, #12]\n\t"                      \
-  O2M_PAIR_LEVELS("r0", "r1", "r9", "r10", clamp) \
-  O2M_PAIR_LEVELS("r2", "r3", "r11", "r10", clamp) \
-  "ldrd  r5, r6, [lr, #16]\n\t"                  \
-  store " r9, [r5]\n\t"                          \
-  store " r11, [r5, r6]\n\t"                     \
-  "add   r5, r5, r6, lsl #1\n\t"                 \
-  "str   r5, [lr, #16]\n\t"                      \
-  "str   r4, [lr, #12]\n\t"                      \
-  "ldr   r5, [lr, #24]\n\t"                      \
-  "cmp   r4, r5\n\t"                             \
+/* `store` is strh (both pixels' bytes) or strb (the lone last pixel's). The patch pointer (r11)
+ * runs on from one pixel pair to the next, as the block holds them in turn. */
+#define O2M_BLOCK_LOOP(clamp, store)              \
+  "ldr   lr, %[state]\n\t"                        \
+  "ldr   r11, [lr]\n\t"                           \
+  "ldr   r10, [lr, #12]\n\t"                      \
+  "1:\n\t"                                        \
+  "ldr   r12, [lr, #8]\n\t"                       \
+  "ldmia r12!, {r0, r1, r2, r3}\n\t"              \
+  "2:\n\t" O2M_BLOCK_PASS O2M_BLOCK_PASS          \
+  "cmp   r12, r10\n\t"                            \
+  "bne   2b\n\t"                                  \
+  "ldr   r4, [lr, #16]\n\t"                       \
+  O2M_PAIR_LEVELS("r0", "r1", "r9", "r12", clamp) \
+  O2M_PAIR_LEVELS("r2", "r3", "r0", "r1", clamp)  \
+  "ldrd  r5, r6, [lr, #20]\n\t"                   \
+  store " r0, [r5, r6]\n\t"                       \
+  store " r9, [r5], #2\n\t"                       \
+  "str   r5, [lr, #20]\n\t"                       \
+  "ldr   r5, [lr, #4]\n\t"                        \
+  "cmp   r11, r5\n\t"                             \
   "bne   1b\n\t"
 
-#define O2M_PAIR_CLOBBERS \
+#define O2M_BLOCK_CLOBBERS \
   "r0", "r1", "r2", "r3", "r4", "r5", "r6", "r7", "r8", "r9", "r10", "r11", "r12", "lr", "memory", "cc"
 
-static __attribute__((noinline)) void pair_loop_run(pair_loop *loop) {
-  __asm__ volatile(O2M_PAIR_LOOP(O2M_PAIR_NO_CLAMP, "strh") : : [state] "m"(loop) : O2M_PAIR_CLOBBERS);
+static __attribute__((noinline)) void block_loop_run(block_loop *loop) {
+  __asm__ volatile(O2M_BLOCK_LOOP(O2M_PAIR_NO_CLAMP, "strh") : : [state] "m"(loop) : O2M_BLOCK_CLOBBERS);
 }
 
-static __attribute__((noinline)) void pair_loop_run_clamped(pair_loop *loop) {
-  __asm__ volatile(O2M_PAIR_LOOP(O2M_PAIR_CLAMP, "strh") : : [state] "m"(loop) : O2M_PAIR_CLOBBERS);
+static __attribute__((noinline)) void block_loop_run_clamped(block_loop *loop) {
+  __asm__ volatile(O2M_BLOCK_LOOP(O2M_PAIR_CLAMP, "strh") : : [state] "m"(loop) : O2M_BLOCK_CLOBBERS);
 }
 
-static __attribute__((noinline)) void pair_loop_run_lone_pixel(pair_loop *loop) {
-  __asm__ volatile(O2M_PAIR_LOOP(O2M_PAIR_CLAMP, "strb") : : [state] "m"(loop) : O2M_PAIR_CLOBBERS);
+static __attribute__((noinline)) void block_loop_run_lone_pixel(block_loop *loop) {
+  __asm__ volatile(O2M_BLOCK_LOOP(O2M_PAIR_CLAMP, "strb") : : [state] "m"(loop) : O2M_BLOCK_CLOBBERS);
 }
 
-/* The last channel of an odd count per group, row 0 of its pair (row 1 is zeros), in C: its two
- * pixels' (`pixels` 1: the first's) outputs. */
-static __attribute__((noinline)) void odd_channel(const pair_loop *loop, const int8_t *w, const channel_requant *r,
-                                                  int32_t pixels, int8_t *out) {
+/* The last channel of an odd count per group, row 0 of its pair in the paired weights (row 1 is
+ * zeros), in C: one pixel pair's (`pixels` 1: the first pixel's) outputs. */
+static __attribute__((noinline)) void odd_channel(const int32_t *patch, int32_t fours, const int8_t *w,
+                                                  const channel_requant *r, int32_t pixels, int8_t *out,
+                                                  uint32_t min4, uint32_t max4) {
   int32_t acc0 = r->bias, acc1 = r->bias;
-  for (const int32_t *patch = loop->patch; patch != loop->patch_end; patch += 4, w += 8) {
+  for (const int8_t *const end = w + 8 * fours; w != end; patch += 4, w += 8) {
     const int32_t word = o2m_load_int8x4(w);
     const int16x2_t even = __sxtb16(word), odd = o2m_sxtb16_odd(word);
     acc0 = __smlad(patch[0], even, acc0);
@@ -297,7 +391,7 @@ static __attribute__((noinline)) void odd_channel(const pair_loop *loop, const i
   }
   const uint32_t pair = o2m_clamp_pair(o2m_level_of(__qadd(acc0, acc0), r->multiplier, r->rounding, r->right_shift),
                                        o2m_level_of(__qadd(acc1, acc1), r->multiplier, r->rounding, r->right_shift),
-                                       loop->act_min4, loop->act_max4);
+                                       min4, max4);
   if (pixels > 1) {
     o2m_store_pair(out, pair);
   } else {
@@ -305,83 +399,73 @@ static __attribute__((noinline)) void odd_channel(const pair_loop *loop, const i
   }
 }
 
-/* Every output channel of a group for the gathered pixel pair. */
-static inline void channels_for_pixels(pair_loop *loop, const int8_t *w, const channel_requant *requant,
-                                       int32_t out_channels, int32_t fours, int32_t pixels, int clamps, int8_t *out) {
-  const int32_t pairs = out_channels >> 1;
-  if (pairs > 0) {
-    loop->w = w;
-    loop->requant = requant;
-    loop->out = out;
-    loop->requant_end = requant + 2 * pairs;
-    if (pixels == 1) {
-      pair_loop_run_lone_pixel(loop);
-    } else if (clamps) {
-      pair_loop_run_clamped(loop);
-    } else {
-      pair_loop_run(loop);
+/* Every output channel of a group for a gathered block of `pixels` pixels: each channel pair's
+ * weights widened, then its block loop; the last channel of an odd count in C. */
+static inline __attribute__((always_inline)) void block_channels(const patch_buffer *b, block_loop *loop, const int8_t *weights,
+                                                     const channel_requant *requant, int8_t *out,
+                                                     int32_t out_channels, int32_t pixels, int clamps) {
+  const int32_t fours = b->padded >> 2, pairs = out_channels >> 1, full_pairs = pixels >> 1;
+  const int32_t pair_weight_bytes = fours * 8, out_plane = loop->out_plane;
+  const int32_t *const patches = (const int32_t *)(const void *)b->patches;
+  for (int32_t pair = 0; pair < pairs; ++pair) {
+    widen_pair(b->widened, weights + pair * pair_weight_bytes, requant + 2 * pair, fours);
+    loop->requant = requant + 2 * pair;
+    loop->out = out + 2 * pair * out_plane;
+    if (full_pairs > 0) {
+      loop->patch = patches;
+      loop->patch_end = patches + full_pairs * b->pair_taps;
+      if (clamps) {
+        block_loop_run_clamped(loop);
+      } else {
+        block_loop_run(loop);
+      }
+    }
+    if (pixels & 1) {
+      loop->patch = patches + full_pairs * b->pair_taps;
+      loop->patch_end = loop->patch + b->pair_taps;
+      loop->out = out + 2 * pair * out_plane + 2 * full_pairs;
+      block_loop_run_lone_pixel(loop);
     }
   }
   if (out_channels & 1) {
-    odd_channel(loop, w + pairs * fours * 8, requant + 2 * pairs, pixels, out + 2 * pairs * loop->out_plane);
+    const int8_t *w = weights + pairs * pair_weight_bytes;
+    int8_t *odd_out = out + 2 * pairs * out_plane;
+    for (int32_t done = 0; done < pixels; done += 2, odd_out += 2) {
+      odd_channel(patches + (done >> 1) * b->pair_taps, fours, w, requant + 2 * pairs, pixels - done, odd_out,
+                  loop->act_min4, loop->act_max4);
+    }
   }
 }
 
 /* The DSP variant, once requant_records has filled in the channels' constants. */
 static __attribute__((noinline)) void conv_dsp(const o2m_conv2d_i8_params *p, const int8_t *input, const int8_t *weights,
                                                int8_t *output, int32_t *scratch) {
-  const patch_buffer b = patch_layout(p, scratch);
+  patch_buffer *const b = scratch_layout(p, scratch);
+  tap_offsets(p, b);
   const int32_t in_c_per_group = p->in_c / p->groups;
   const int32_t out_c_per_group = p->out_c / p->groups;
-  const int32_t fours = b.padded >> 2;
-  const int32_t group_weight_bytes = ((out_c_per_group + 1) >> 1) * fours * 8;
+  const int32_t group_weight_bytes = ((out_c_per_group + 1) >> 1) * (b->padded >> 2) * 8;
   const int32_t in_plane = p->in_h * p->in_w;
   const int32_t out_plane = p->out_h * p->out_w;
-  const int32_t out_w = p->out_w, stride_h = p->stride_h, stride_w = p->stride_w;
-  const int32_t pad_top = p->pad_top, pad_left = p->pad_left;
+  const int32_t block_pixels = 2 * b->block_pairs;
   const int clamps = p->act_min > -128 || p->act_max < 127;
-  /* gather_pair's reach: a pixel pair at stride_w 1 or 2, and at 2 the word at pixel 0's last tap */
-  const int pair_stride = stride_w == 1 || stride_w == 2;
-  const int32_t last_row = (p->k_h - 1) * p->dil_h, last_column = (p->k_w - 1) * p->dil_w;
-  pair_loop loop = {(const int32_t *)(const void *)b.patches, (const int32_t *)(const void *)b.patches + b.padded,
-                    NULL, NULL, NULL, out_plane, NULL, fours & 1,
-                    0x01010101u * (uint8_t)p->act_min, 0x01010101u * (uint8_t)p->act_max};
+  int32_t *const widened_end = b->widened + 4 + b->pair_taps;
+  for (int32_t *zero = b->widened + 4 + b->padded; zero != widened_end; ++zero) {
+    *zero = 0;
+  }
+  b->loop = (block_loop){NULL, NULL, b->widened, widened_end, NULL, NULL, out_plane, 0,
+                         0x01010101u * (uint8_t)p->act_min, 0x01010101u * (uint8_t)p->act_max};
   for (int32_t n = 0; n < p->batch; ++n) {
     for (int32_t group = 0; group < p->groups; ++group) {
       const int8_t *group_input = input + (n * p->in_c + group * in_c_per_group) * in_plane;
       const int32_t first_channel = group * out_c_per_group;
-      const int8_t *group_weights = weights + group * group_weight_bytes;
-      const channel_requant *group_requant = b.requant + first_channel;
       int8_t *group_output = output + (n * p->out_c + first_channel) * out_plane;
-      int32_t oy = 0, ox = 0;
-      int32_t pixel = 0;
-      for (; pixel + 2 <= out_plane; pixel += 2) {
-        const int32_t iy_origin = oy * stride_h - pad_top, ix_origin = ox * stride_w - pad_left;
-        if (ox + 1 < out_w && pair_stride && window_inside(p, iy_origin, ix_origin) &&
-            window_inside(p, iy_origin, ix_origin + stride_w) &&
-            (stride_w == 1 || (iy_origin + last_row) * p->in_w + ix_origin + last_column + 3 < in_plane)) {
-          gather_pair(&b, group_input + iy_origin * p->in_w + ix_origin, stride_w, p->input_offset);
-          if ((ox += 2) == out_w) {
-            ox = 0;
-            ++oy;
-          }
-        } else {
-          for (int32_t c = 0; c < 2; ++c) {
-            gather_patch(p, &b, group_input, oy * stride_h - pad_top, ox * stride_w - pad_left, c);
-            if (++ox == out_w) {
-              ox = 0;
-              ++oy;
-            }
-          }
-        }
-        channels_for_pixels(&loop, group_weights, group_requant, out_c_per_group, fours, 2, clamps,
-                            group_output + pixel);
-      }
-      if (pixel < out_plane) {
-        gather_patch(p, &b, group_input, oy * stride_h - pad_top, ox * stride_w - pad_left, 0);
-        gather_patch(p, &b, group_input, oy * stride_h - pad_top, ox * stride_w - pad_left, 1);
-        channels_for_pixels(&loop, group_weights, group_requant, out_c_per_group, fours, 1, clamps,
-                            group_output + pixel);
+      pixel_walk walk = {0, 0};
+      for (int32_t pixel = 0; pixel < out_plane; pixel += block_pixels) {
+        const int32_t pixels = out_plane - pixel < block_pixels ? out_plane - pixel : block_pixels;
+        gather_block(p, b, group_input, &walk, pixels);
+        block_channels(b, &b->loop, weights + group * group_weight_bytes, b->requant + first_channel,
+                       group_output + pixel, out_c_per_group, pixels, clamps);
       }
     }
   }

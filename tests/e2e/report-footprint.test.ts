@@ -8,6 +8,8 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { loadBoard } from '../../compiler/boards/index.js';
+import { exceptionFrameBytes } from '../../compiler/boards/code-size.js';
 import { readSymbols } from '../../compiler/build/index.js';
 import { cliOk } from '../helpers/cli.js';
 import { scratchDir } from '../helpers/pipeline.js';
@@ -117,9 +119,11 @@ describe('report.json against the ELF', () => {
         expect(measured.stack_peak_bytes).toBeGreaterThan(0);
         expect(measured.stack_peak_bytes).toBeLessThanOrEqual(report.memory.stack_reserved_bytes);
         // The deepest static call path covers the deepest point the run reached, without being a
-        // blanket figure: within a quarter of it.
+        // blanket figure: within a quarter of it, leaving out the exception frame the estimate
+        // reserves for an interrupt at that point (the run's paint holds one only if SysTick
+        // happened to fire there).
         expect(report.memory.stack_bytes).toBeGreaterThanOrEqual(measured.stack_peak_bytes);
-        expect(report.memory.stack_bytes).toBeLessThanOrEqual(measured.stack_peak_bytes * 1.25);
+        expect(report.memory.stack_bytes - exceptionFrameBytes(loadBoard(board))).toBeLessThanOrEqual(measured.stack_peak_bytes * 1.25);
         // In use: what the regions hold, with the reserved .stack section (objdump's size) counted
         // only as deep as the run painted it.
         const regionsUsed = measured.regions.reduce((sum: number, r: { used: number }) => sum + r.used, 0);

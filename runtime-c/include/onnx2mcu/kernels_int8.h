@@ -51,9 +51,14 @@ typedef struct {
  * (channel 0's taps k..k+3, then channel 1's), the taps padded with zeros to round_up(K, 4).
  * Weight (channel j of group g, tap k) is then at
  * ((g · ceil(out_c / groups / 2) + j / 2) · round_up(K, 4) / 4 + k / 4) · 8 + (j % 2) · 4 + k % 4.
- * A depthwise Conv's weights are plain. bias may be NULL. scratch: working memory for the fast variants (the portable kernel never
- * touches it), 4-byte aligned, or NULL: with K = (in_c / groups) · k_h · k_w taps per output
- * channel, 8 · round_up(K, 4) + 16 · out_c bytes. */
+ * A depthwise Conv's weights are plain. bias may be NULL. scratch: working memory for the fast
+ * variants (the portable kernel never touches it), 4-byte aligned, or NULL. With K =
+ * (in_c / groups) · k_h · k_w taps per output channel: for paired weights (the DSP variant, which
+ * takes output pixels in blocks of up to O2M_CONV_BLOCK_PIXELS) 72 + 4 · round_up(K, 4) +
+ * 4 · B · round_up(K, 8) + 4 · round_up(K, 8) + 16 + 16 · out_c bytes, where the P = out_h · out_w
+ * pixels make n = ceil(P / O2M_CONV_BLOCK_PIXELS) blocks of B = ceil(ceil(P / n) / 2) pixel pairs;
+ * for plain weights 8 · round_up(K, 4) + 16 · out_c bytes. Paired weights are word-aligned. */
+#define O2M_CONV_BLOCK_PIXELS 32
 void o2m_conv2d_i8(const o2m_conv2d_i8_params *p, const int8_t *input, const int8_t *weights,
                    const int32_t *bias, const int32_t *multipliers, const int32_t *shifts,
                    int8_t *output, int32_t *scratch);
