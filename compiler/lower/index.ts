@@ -145,7 +145,7 @@ export function lowerGraph(graph: Graph, plan: MemoryPlan, prefix: string, file:
     if (op.view) continue;
     let lowered;
     try {
-      lowered = op.lower!(loweringContext(graph, node, target));
+      lowered = op.lower!(loweringContext(graph, node, target, plan.scratchGrants.get(node.name)));
     } catch (e) {
       if (e instanceof CompileError) throw new CompileError(`${file}: ${e.message}`, e.exitCode, { ...e.details, file });
       throw e;

@@ -119,13 +119,14 @@ function lowerConv2dInt8(ctx: LowerContext, batch: number, inC: number, outC: nu
       output_offset: { int: output.zeroPoint },
       ...int8ActivationClamp(ctx, outputQ),
       weights_paired: { int: paired ? 1 : 0 },
+      block_pairs: { int: paired ? blockPairs(w, ctx.scratchGrant) : 0 },
     },
     args: [
       inputArg(ctx, 0), paired ? pairedConvWeights(ctx, outC, group) : inputArg(ctx, 1),
       ctx.node.inputs[2] ? inputArg(ctx, 2) : { kind: 'null', ctype: 'int32_t' },
       ...requantizationArgs(ctx, Array.from({ length: outC }, (_, c) => input.scale * weights.scales[c] / output.scale)),
       outputArg(ctx),
-      conv2dInt8ScratchBytes(inC, outC, group, w, paired) > 0 ? { kind: 'scratch', ctype: 'int32_t' } : { kind: 'null', ctype: 'int32_t' },
+      conv2dInt8ScratchBytes(inC, outC, group, w, paired, ctx.scratchGrant) > 0 ? { kind: 'scratch', ctype: 'int32_t' } : { kind: 'null', ctype: 'int32_t' },
     ],
     macs: batch * outC * w.out_h * w.out_w * (inC / group) * w.k_h * w.k_w,
   };
@@ -140,8 +141,23 @@ function pairsWeights(ctx: LowerContext, inC: number, outC: number, group: numbe
   return Boolean(ctx.target?.dsp && !ctx.target.mve) && !isDepthwise(inC, outC, group);
 }
 
-/** O2M_CONV_BLOCK_PIXELS in runtime-c/include/onnx2mcu/kernels_int8.h. */
-const CONV_BLOCK_PIXELS = 32;
+/** Whether the plan sizes the scratch for paired weights: as lowering will, or, not knowing the core, the larger. */
+const plansPaired = (ctx: LowerContext, inC: number, outC: number, group: number) =>
+  ctx.target ? pairsWeights(ctx, inC, outC, group) : !isDepthwise(inC, outC, group);
+
+/**
+ * The DSP kernel's pixel pairs per block: from MIN_BLOCK_PAIRS (where widening a channel pair's
+ * weights once per block costs about what it saves) up to MAX_BLOCK_PAIRS as the plan grants
+ * scratch (scratchGrowth), then evened out: the fewest blocks of that many pairs at most, all of
+ * one size but the last.
+ */
+const [MIN_BLOCK_PAIRS, MAX_BLOCK_PAIRS] = [2, 16];
+
+function blockPairs(w: ReturnType<typeof planeWindow>, grant = 0): number {
+  const pixels = w.out_h * w.out_w;
+  const most = 2 * Math.min(MAX_BLOCK_PAIRS, MIN_BLOCK_PAIRS + grant);
+  return Math.ceil(Math.ceil(pixels / Math.ceil(pixels / most)) / 2);
+}
 /** The DSP kernel's record at the start of its scratch: the asm loop's state and the layout. */
 const CONV_RECORD_BYTES = 72;
 
@@ -172,16 +188,17 @@ function pairedConvWeights(ctx: LowerContext, outC: number, group: number): Kern
 
 /**
  * The int8 kernel's working memory (kernels_int8.h). With paired weights (a core with the DSP
- * extension) it keeps a record of its loop's state (CONV_RECORD_BYTES) and gathers a block of up to
- * CONV_BLOCK_PIXELS output pixels' input patches into
+ * extension) it keeps a record of its loop's state (CONV_RECORD_BYTES) and gathers a block of
+ * output pixels' input patches (blockPairs) into
  * int16 columns for SMLAD, two pixels side by side, after a table of each tap's offset in the
  * input; then one channel pair's weights widened to int16, and each output channel's bias and
  * requantisation constants: K taps padded to whole groups of four take 4 bytes each of table, and
  * padded to groups of eight 2 bytes per pixel of the block and 4 of widened weights; each output
  * channel 16 bytes. With plain weights (Helium's kernel, conv2d_i8_mve.c) the table, two pixels'
  * columns and the constants. A depthwise 3×3
- * (dilation 1, stride_w 1 or 2; o2m_conv2d_depthwise_i8) instead keeps four padded input rows (a ring of three and one of
- * zero points, runtime-c/kernels/conv2d_depthwise_i8.c), each long enough for the word load at
+ * (dilation 1, stride_w 1 or 2; o2m_conv2d_depthwise_i8) instead keeps five padded input rows (a ring
+ * of three with its first two mirrored after it, so a window's rows are always one row apart:
+ * runtime-c/kernels/conv2d_depthwise_i8.c), each long enough for the word load at
  * the last output and for the input row after pad_left, plus the 0 to 3 bytes that put the input
  * part on a word boundary — or, where all the padded rows the windows reach fit in
  * DEPTHWISE_WHOLE_PLANE_BYTES, all of them; other depthwise shapes get none and run the portable
@@ -193,22 +210,21 @@ const DEPTHWISE_WHOLE_PLANE_BYTES = 1024;
 
 const isDepthwise = (inC: number, outC: number, group: number) => group > 1 && group === inC && outC === inC;
 
-function conv2dInt8ScratchBytes(inC: number, outC: number, group: number, w: ReturnType<typeof planeWindow>, paired: boolean): number {
+function conv2dInt8ScratchBytes(
+  inC: number, outC: number, group: number, w: ReturnType<typeof planeWindow>, paired: boolean, grant?: number,
+): number {
   if (isDepthwise(inC, outC, group)) {
     const fast = w.k_h === 3 && w.k_w === 3 && w.dil_h === 1 && w.dil_w === 1 && (w.stride_w === 1 || w.stride_w === 2);
     if (!fast) return 0;
     const lead = (4 - (w.pad_left % 4)) % 4; // so that the input part of a padded row is word-aligned
     const rowBytes = Math.ceil((lead + Math.max(w.stride_w * (w.out_w - 1) + 4, w.pad_left + w.in_w)) / 4) * 4;
     const paddedRows = (w.out_h - 1) * w.stride_h + 3;
-    return paddedRows * rowBytes <= DEPTHWISE_WHOLE_PLANE_BYTES ? paddedRows * rowBytes : 4 * rowBytes;
+    return paddedRows * rowBytes <= DEPTHWISE_WHOLE_PLANE_BYTES ? paddedRows * rowBytes : 5 * rowBytes;
   }
   const taps = (inC / group) * w.k_h * w.k_w;
   const [padded, pairTaps] = [Math.ceil(taps / 4) * 4, Math.ceil(taps / 8) * 8];
   if (!paired) return 8 * padded + 16 * outC;
-  // the fewest blocks of at most CONV_BLOCK_PIXELS, of equal size but the last
-  const pixels = w.out_h * w.out_w;
-  const blockPairs = Math.ceil(Math.ceil(pixels / Math.ceil(pixels / CONV_BLOCK_PIXELS)) / 2);
-  return CONV_RECORD_BYTES + 4 * padded + 4 * blockPairs * pairTaps + 4 * pairTaps + 16 + 16 * outC;
+  return CONV_RECORD_BYTES + 4 * padded + 4 * blockPairs(w, grant) * pairTaps + 4 * pairTaps + 16 + 16 * outC;
 }
 
 function lowerConv2d(ctx: LowerContext, batch: number, inC: number, outC: number, group: number, geo: WindowGeometry): KernelCall {
@@ -291,8 +307,15 @@ export const convFamily: OpFamily = {
   scratchBytes(ctx: LowerContext): number {
     if (!isQuantizedNode(ctx)) return 0;
     const { inC, outC, group, geo } = convShapes(ctx);
-    const paired = ctx.target ? pairsWeights(ctx, inC, outC, group) : !isDepthwise(inC, outC, group);
-    return conv2dInt8ScratchBytes(inC, outC, group, planeWindow(geo), paired);
+    return conv2dInt8ScratchBytes(inC, outC, group, planeWindow(geo), plansPaired(ctx, inC, outC, group), ctx.scratchGrant);
+  },
+
+  scratchGrowth(ctx: LowerContext): number {
+    if (!isQuantizedNode(ctx)) return 0;
+    const { inC, outC, group, geo } = convShapes(ctx);
+    if (!plansPaired(ctx, inC, outC, group)) return 0;
+    const w = planeWindow(geo);
+    return blockPairs(w, MAX_BLOCK_PAIRS) - blockPairs(w);
   },
 
   lower(ctx: LowerContext): KernelCall {

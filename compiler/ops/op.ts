@@ -76,6 +76,8 @@ export interface LowerContext {
   quantization(name: string): Quantization | undefined;
   /** The core the code is lowered for; absent where the layout does not matter (planning, inspect). */
   target?: KernelTarget;
+  /** The extra scratch units the plan granted the node (OpFamily.scratchGrowth); absent: none. */
+  scratchGrant?: number;
 }
 
 export interface EvalContext {
@@ -113,6 +115,12 @@ export interface OpFamily {
   lower?(ctx: LowerContext): KernelCall | KernelCall[];
   /** Bytes of working memory the kernel needs during its call; the planner places them in the arena. */
   scratchBytes?(ctx: LowerContext): number;
+  /**
+   * Scratch that runs faster the more of it there is (the int8 Conv's pixel blocks): how many
+   * units the kernel can use beyond scratchBytes' least. scratchBytes and lower then read the
+   * plan's grant as ctx.scratchGrant; the plan grants what fits under the arena's peak.
+   */
+  scratchGrowth?(ctx: LowerContext): number;
   /**
    * Inputs the kernel may overwrite with its output: it reads element i of them before it writes
    * element i, and never reads them again (element-wise kernels). The planner writes the output
@@ -164,7 +172,7 @@ export interface Int8Rule {
 }
 
 /** The types, shapes and constants a node sees, as lowering (and planning its scratch) needs them. */
-export function loweringContext(graph: Graph, node: Node, target?: KernelTarget): LowerContext {
+export function loweringContext(graph: Graph, node: Node, target?: KernelTarget, scratchGrant?: number): LowerContext {
   const typed = (name: string): TypedShape => {
     const v = graph.values.get(name) ?? graph.initializers.get(name);
     if (!v) throw new Error(`internal: no type for '${name}'`);
@@ -178,6 +186,7 @@ export function loweringContext(graph: Graph, node: Node, target?: KernelTarget)
     opset: graph.opsets[node.domain] ?? 1,
     quantization: (name) => graph.quantization?.get(name),
     ...(target ? { target } : {}),
+    ...(scratchGrant ? { scratchGrant } : {}),
   };
 }
 

@@ -4,6 +4,7 @@
 import type { Graph } from '../ir/graph.js';
 import type { KernelTarget } from '../ops/op.js';
 import { bufferLifetimes, bufferOwners, externalValues, type Buffer, type ExternalRef } from './lifetimes.js';
+import { grantScratch } from './scratch-grants.js';
 import { checkPlan, placeBest } from './strategies.js';
 
 export { checkPlan };
@@ -26,6 +27,8 @@ export interface MemoryPlan {
   /** --io outside: the values that live in the caller's buffers instead (empty otherwise). */
   external: Map<string, ExternalRef>;
   ioOutside: boolean;
+  /** Extra scratch units granted per node name (grantScratch), which lowering must use. */
+  scratchGrants: Map<string, number>;
 }
 
 export interface PlanOptions {
@@ -39,8 +42,14 @@ export interface PlanOptions {
 
 export function planMemory(graph: Graph, options: PlanOptions = {}): MemoryPlan {
   const external = options.ioOutside ? externalValues(graph) : new Map<string, ExternalRef>();
-  const lifetimes = bufferLifetimes(graph, { external, target: options.target });
-  const placement = placeBest(lifetimes, { strategy: options.planner });
+  const least = bufferLifetimes(graph, { external, target: options.target });
+  let { buffers: lifetimes, grants } = grantScratch(graph, least, options.target);
+  let placement = placeBest(lifetimes, { strategy: options.planner });
+  if (grants.size > 0) {
+    // Grown scratch leaves LOAD as it was, but may cost the placement bytes: then none is granted.
+    const ungrown = placeBest(least, { strategy: options.planner });
+    if (ungrown.arenaBytes < placement.arenaBytes) [lifetimes, grants, placement] = [least, new Map(), ungrown];
+  }
   const buffers = lifetimes.map((b) => ({ ...b, offset: placement.offsets.get(b.name)! }));
   checkPlan(buffers);
   const offsets = new Map<string, number>();
@@ -58,5 +67,6 @@ export function planMemory(graph: Graph, options: PlanOptions = {}): MemoryPlan 
     offsets,
     external,
     ioOutside: options.ioOutside ?? false,
+    scratchGrants: grants,
   };
 }

@@ -3,16 +3,18 @@
  * extension a variant for 3×3, dilation 1, stride_w 1 or 2 (any stride_h, any padding) whose
  * results equal them bit for bit.
  *
- * Layout. Each channel is its own plane, so the kernel walks a channel's output rows and keeps the
- * three input rows a 3×3 window needs in a ring of three padded rows in scratch (input row iy in
- * slot iy % 3, copied once however many output rows use it), plus one row that is all padding for
- * the rows above and below the input; or, for a small plane, all the padded rows its windows reach,
- * copied once per channel (each output row's windows then start a fixed step further on, with no
- * ring to turn). A padded row is the input row at column pad_left with the
- * input's zero point on both sides, long enough for a word load at any output's first column, and
- * placed so that its column pad_left is word-aligned (whole-word copies). The row loops come in
- * four variants, stride_w 1 or 2 by clamping to a fused activation or not (SSAT alone when the
- * range is all of int8), each its own function so that each loop gets the registers to itself.
+ * Layout. Each channel is its own plane, so the kernel walks a channel's output rows over padded
+ * copies of its input rows in scratch, placed row_bytes apart so that a window's three rows are
+ * always one step apart: for a small plane all the padded rows its windows reach, copied once per
+ * channel; else a ring of three slots with the first two mirrored after the third (input row iy
+ * goes to slot iy % 3, and to slot iy % 3 + 3 when that is 3 or 4), so that the rows of the window
+ * starting at row t are slots t % 3 .. t % 3 + 2, each row copied once (twice when mirrored)
+ * however many output rows use it; rows above and below the input fill their slots with zero
+ * points. A padded row is the input row at column pad_left with the input's zero point on both
+ * sides, long enough for a word load at any output's first column, and placed so that its column
+ * pad_left is word-aligned (whole-word copies). The rows run as asm, at stride_w 1 or 2, with or
+ * without the clamp to a fused activation (SSAT alone when the range is all of int8): a whole
+ * plane's rows in one call, a ring's one at a time.
  *
  * Arithmetic. The definition sums (x + input_offset) · w over the taps inside the input. A padded
  * tap holds x = -input_offset, whose term is 0, so the sum over all nine taps of the padded rows is
@@ -53,14 +55,21 @@
 #define TAPS_BOUND (9 * 128 * 128)
 
 /* count bytes by unaligned words (the C library's memcpy goes byte by byte unless both ends are
- * aligned), the last 0 to 3 one by one. */
+ * aligned), the last 0 to 3 by a halfword and a byte. */
 static inline __attribute__((always_inline)) void copy_words(int8_t *to, const int8_t *from, int32_t count) {
   for (; count >= 4; count -= 4, to += 4, from += 4) {
     const int32_t word = o2m_load_int8x4(from);
     __builtin_memcpy(to, &word, sizeof word);
   }
-  for (int32_t i = 0; i < count; ++i) {
-    to[i] = from[i];
+  if (count & 2) {
+    uint16_t half;
+    __builtin_memcpy(&half, from, sizeof half);
+    __builtin_memcpy(to, &half, sizeof half);
+    to += 2;
+    from += 2;
+  }
+  if (count & 1) {
+    *to = *from;
   }
 }
 
@@ -93,16 +102,27 @@ static void copy_plane(int8_t *to, int32_t to_stride, const int8_t *from, int32_
   }
 }
 
-/* One channel's constants: as given, then for the fast rows (see the top). */
+/* One channel's constants and the rows being computed: the first 76 bytes at the offsets the asm
+ * rows read (O2M_DW_ROWS_STRIDE1), then the channel as given. */
 typedef struct {
-  const int8_t *weights;    /* the 9 taps, row-major */
-  int32_t raw_start;        /* bias + input_offset · Σ w (wrapping, as the definition's sums) */
-  int32_t multiplier, shift, output_offset, act_min, act_max;
-  int16x2_t w02[3];         /* per kernel row: (w[row][0], w[row][2]), times 2^(left_shift + 1) */
-  int16x2_t w1_01, w1_2;    /* (w[0][1], w[1][1]) and (w[2][1], 0), scaled alike */
-  int32_t start;            /* raw_start · 2^(left_shift + 1) */
-  int32_t rounding, right_shift; /* rounding: 2^(right_shift-1) + output_offset · 2^right_shift */
-  uint32_t act_min4, act_max4;   /* act_min and act_max in each byte */
+  const int8_t *in;           /*  0: the first row's first window's top-left tap */
+  int32_t row_bytes;          /*  4: from one window row to the next */
+  int8_t *out;                /*  8: the first row's first output (the rows' outputs follow on) */
+  int8_t *pairs_end;          /* 12: out + (out_w & ~1) */
+  int16x2_t w02[3];           /* 16, 20, 24: per kernel row (w[row][0], w[row][2]), times 2^(left_shift + 1) */
+  int16x2_t w1_01, w1_2;      /* 28, 32: (w[0][1], w[1][1]) and (w[2][1], 0), scaled alike */
+  int32_t start;              /* 36: raw_start · 2^(left_shift + 1) */
+  int32_t multiplier;         /* 40 */
+  int32_t rounding;           /* 44: 2^(right_shift-1) + output_offset · 2^right_shift */
+  int32_t right_shift;        /* 48 */
+  uint32_t act_min4, act_max4; /* 52, 56: act_min and act_max in each byte */
+  int32_t odd;                /* 60: out_w & 1 */
+  int32_t rows;               /* 64: output rows to compute, row_bytes · stride_h apart in the input */
+  int32_t in_skip;            /* 68: row_bytes · stride_h - stride_w · pair_bytes: a row's pairs' end to the next row */
+  int32_t pair_bytes;         /* 72: out_w & ~1 */
+  const int8_t *weights;      /* the 9 taps, row-major */
+  int32_t raw_start;          /* bias + input_offset · Σ w (wrapping, as the definition's sums) */
+  int32_t shift, output_offset, act_min, act_max;
 } dw_channel;
 
 static inline int16x2_t int16_pair(int32_t low, int32_t high) {
@@ -143,213 +163,252 @@ static int channel_setup(dw_channel *k) {
   return 1;
 }
 
-/* One output's scaled accumulator: the window whose top-left tap is at `in`, rows down1 and
- * down2 bytes further. */
-static inline __attribute__((always_inline)) int32_t window_sum(const int8_t *in, int32_t down1, int32_t down2,
-                                                                int16x2_t w02_0, int16x2_t w02_1, int16x2_t w02_2,
-                                                                int16x2_t w1_01, int16x2_t w1_2, int32_t start) {
-  int32_t word = o2m_load_int8x4(in);
-  int32_t acc = __smlabb(o2m_sxtb16_odd(word), w1_01, __smlad(__sxtb16(word), w02_0, start));
-  word = o2m_load_int8x4(in + down1);
-  acc = __smlabt(o2m_sxtb16_odd(word), w1_01, __smlad(__sxtb16(word), w02_1, acc));
-  word = o2m_load_int8x4(in + down2);
-  return __smlabb(o2m_sxtb16_odd(word), w1_2, __smlad(__sxtb16(word), w02_2, acc));
+/* Row r of the window (0, 1, 2) at r9's address, for two neighbouring outputs at stride 1: one
+ * unaligned word x0..x3 per kernel row, SXTB16 into (x0, x2) r10 and (x1, x3) r9, weights (w0, w2)
+ * `w02` and w1 in a half of `w1`:
+ *   out0 += SMLAD((x0, x2), (w0, w2)) + x1 · w1      out1 += SMLAD((x1, x3), (w0, w2)) + x2 · w1. */
+#define O2M_DW_TAPS(w02, w1, half, first0, first1)        \
+  "sxtb16 r10, r9\n\t"                                    \
+  "sxtb16 r9, r9, ror #8\n\t"                             \
+  "smlad r11, r10, " w02 ", " first0 "\n\t"               \
+  "smlad r12, r9, " w02 ", " first1 "\n\t"                \
+  "smlab" half " r11, r9, " w1 ", r11\n\t"                \
+  "smlat" half " r12, r10, " w1 ", r12\n\t"
+
+/* o2m_level_of of the sum in `acc` into `acc`: SMMLAR with the rounding less [acc < 0] (the same
+ * integer as subtracting it after), the shift and SSAT; r9 and r10 spare. */
+#define O2M_DW_LEVEL(acc, reload)                         \
+  reload                                                  \
+  "sub r10, r10, " acc ", lsr #31\n\t"                    \
+  "smmlar " acc ", " acc ", r9, r10\n\t"
+
+/* o2m_clamp_pair's SSUB8/SEL on the bytes of r11 (r12 spare) */
+#define O2M_DW_CLAMP                                      \
+  "ldrd r9, r10, [lr, #52]\n\t"                           \
+  "ssub8 r12, r11, r9\n\t"                                \
+  "sel r11, r11, r9\n\t"                                  \
+  "ssub8 r12, r10, r11\n\t"                               \
+  "sel r11, r11, r10\n\t"
+#define O2M_DW_NO_CLAMP
+
+/* One output's window into `acc`, started at `first`: rows 1 and 2 by register offsets from r0,
+ * row 0 by `row0_load` (which may step r0 on); x1 alone meets w1. */
+#define O2M_DW_WINDOW(acc, first, row0_load)              \
+  "ldr r9, [r0, r1]\n\t"                                  \
+  "sxtb16 r10, r9\n\t"                                    \
+  "sxtb16 r9, r9, ror #8\n\t"                             \
+  "smlad " acc ", r10, r5, " first "\n\t"                 \
+  "smlabt " acc ", r9, r7, " acc "\n\t"                   \
+  "ldr r9, [r0, r1, lsl #1]\n\t"                          \
+  "sxtb16 r10, r9\n\t"                                    \
+  "sxtb16 r9, r9, ror #8\n\t"                             \
+  "smlad " acc ", r10, r6, " acc "\n\t"                   \
+  "smlabb " acc ", r9, r8, " acc "\n\t"                   \
+  row0_load "\n\t"                                        \
+  "sxtb16 r10, r9\n\t"                                    \
+  "sxtb16 r9, r9, ror #8\n\t"                             \
+  "smlad " acc ", r10, r4, " acc "\n\t"                   \
+  "smlabb " acc ", r9, r7, " acc "\n\t"
+
+/* Two neighbouring outputs' sums into r11 r12 at stride 1: one word per kernel row serves both
+ * (see the top), 22 instructions. */
+#define O2M_DW_PAIR_STRIDE1                                               \
+  "ldr r12, [lr, #36]\n\t"                                                \
+  "ldr r9, [r0, r1]\n\t" O2M_DW_TAPS("r5", "r7", "t", "r12", "r12")       \
+  "ldr r9, [r0, r1, lsl #1]\n\t" O2M_DW_TAPS("r6", "r8", "b", "r11", "r12") \
+  "ldr r9, [r0], #2\n\t" O2M_DW_TAPS("r4", "r7", "b", "r11", "r12")
+
+/* At stride 2: a window each, r0 stepping 2 bytes after each, 31 instructions. */
+#define O2M_DW_PAIR_STRIDE2                                               \
+  "ldr r12, [lr, #36]\n\t"                                                \
+  O2M_DW_WINDOW("r11", "r12", "ldr r9, [r0], #2")                         \
+  O2M_DW_WINDOW("r12", "r12", "ldr r9, [r0], #2")
+
+/* Output rows as one asm loop, two outputs per pass (`pair`: 37 instructions at stride 1, 46 at
+ * stride 2; the C loops spilled constants and took 43 and 52): the window pointer r0, row_bytes
+ * r1 (rows 1 and 2 by register offsets), out r2, its row's pairs' end r3, the five weight words
+ * r4-r8, temporaries r9 r10, the two sums r11 r12, the channel lr; start, multiplier, rounding,
+ * shift and the clamp's bytes are loaded where needed. A last odd output takes one window alone.
+ * Then on to the next row, in_skip further on in the input, its outputs right after this row's
+ * (9 instructions). */
+#define O2M_DW_ROWS(pair, clamp)                                          \
+  "ldr lr, %[channel]\n\t"                                                \
+  "ldm lr, {r0, r1, r2, r3}\n\t"                                          \
+  "add r12, lr, #16\n\t"                                                  \
+  "ldm r12, {r4, r5, r6, r7, r8}\n\t"                                     \
+  "0:\n\t"                                                                \
+  "cmp r2, r3\n\t"                                                        \
+  "beq 2f\n\t"                                                            \
+  "1:\n\t" pair                                                           \
+  O2M_DW_LEVEL("r11", "ldrd r9, r10, [lr, #40]\n\t")                      \
+  O2M_DW_LEVEL("r12", "ldr r10, [lr, #44]\n\t")                           \
+  "ldr r9, [lr, #48]\n\t"                                                 \
+  "asr r11, r11, r9\n\t"                                                  \
+  "asr r12, r12, r9\n\t"                                                  \
+  "ssat r11, #8, r11\n\t"                                                 \
+  "ssat r12, #8, r12\n\t"                                                 \
+  "bfi r11, r12, #8, #8\n\t" clamp                                        \
+  "strh r11, [r2], #2\n\t"                                                \
+  "cmp r2, r3\n\t"                                                        \
+  "bne 1b\n\t"                                                            \
+  "2:\n\t"                                                                \
+  "ldr r9, [lr, #60]\n\t"                                                 \
+  "cmp r9, #0\n\t"                                                        \
+  "beq 3f\n\t"                                                            \
+  "ldr r12, [lr, #36]\n\t"                                                \
+  O2M_DW_WINDOW("r11", "r12", "ldr r9, [r0]")                             \
+  O2M_DW_LEVEL("r11", "ldrd r9, r10, [lr, #40]\n\t")                      \
+  "ldr r9, [lr, #48]\n\t"                                                 \
+  "asr r11, r11, r9\n\t"                                                  \
+  "ssat r11, #8, r11\n\t" clamp                                           \
+  "strb r11, [r2], #1\n\t"                                                \
+  "3:\n\t"                                                                \
+  "ldr r9, [lr, #64]\n\t"                                                 \
+  "subs r9, r9, #1\n\t"                                                   \
+  "str r9, [lr, #64]\n\t"                                                 \
+  "beq 4f\n\t"                                                            \
+  "ldrd r9, r10, [lr, #68]\n\t"                                           \
+  "add r0, r0, r9\n\t"                                                    \
+  "add r3, r2, r10\n\t"                                                   \
+  "b 0b\n\t"                                                              \
+  "4:\n\t"
+
+#define O2M_DW_CLOBBERS \
+  "r0", "r1", "r2", "r3", "r4", "r5", "r6", "r7", "r8", "r9", "r10", "r11", "r12", "lr", "memory", "cc"
+
+static __attribute__((noinline)) void rows_stride1_saturated(dw_channel *k) {
+  __asm__ volatile(O2M_DW_ROWS(O2M_DW_PAIR_STRIDE1, O2M_DW_NO_CLAMP) : : [channel] "m"(k) : O2M_DW_CLOBBERS);
 }
 
-/* The scaled accumulators of two neighbouring outputs at stride 1, whose windows start at `in`
- * and in + 1: one word per kernel row serves both (see the top). */
-static inline __attribute__((always_inline)) void pair_sums(const int8_t *in, int32_t down1, int32_t down2,
-                                                            int16x2_t w02_0, int16x2_t w02_1, int16x2_t w02_2,
-                                                            int16x2_t w1_01, int16x2_t w1_2, int32_t start,
-                                                            int32_t *sum0, int32_t *sum1) {
-  int32_t word = o2m_load_int8x4(in);
-  int16x2_t even = __sxtb16(word), odd = o2m_sxtb16_odd(word);
-  int32_t acc0 = __smlabb(odd, w1_01, __smlad(even, w02_0, start));
-  int32_t acc1 = __smlatb(even, w1_01, __smlad(odd, w02_0, start));
-  word = o2m_load_int8x4(in + down1);
-  even = __sxtb16(word);
-  odd = o2m_sxtb16_odd(word);
-  acc0 = __smlabt(odd, w1_01, __smlad(even, w02_1, acc0));
-  acc1 = __smlatt(even, w1_01, __smlad(odd, w02_1, acc1));
-  word = o2m_load_int8x4(in + down2);
-  even = __sxtb16(word);
-  odd = o2m_sxtb16_odd(word);
-  *sum0 = __smlabb(odd, w1_2, __smlad(even, w02_2, acc0));
-  *sum1 = __smlatb(even, w1_2, __smlad(odd, w02_2, acc1));
+static __attribute__((noinline)) void rows_stride1_clamped(dw_channel *k) {
+  __asm__ volatile(O2M_DW_ROWS(O2M_DW_PAIR_STRIDE1, O2M_DW_CLAMP) : : [channel] "m"(k) : O2M_DW_CLOBBERS);
 }
 
-/* One output row, stride 1: two outputs per word of each kernel row. The channel's constants are
- * copied into locals, since every int8 store may alias *k as far as the compiler knows. */
-static inline __attribute__((always_inline)) void row_stride1(const int8_t *in, int32_t down1, int32_t down2,
-                                                              int8_t *out, int32_t out_w, const dw_channel *k,
-                                                              int clamps) {
-  const int16x2_t w02_0 = k->w02[0], w02_1 = k->w02[1], w02_2 = k->w02[2];
-  const int16x2_t w1_01 = k->w1_01, w1_2 = k->w1_2;
-  const int32_t start = k->start, multiplier = k->multiplier, rounding = k->rounding, right_shift = k->right_shift;
-  const uint32_t min4 = k->act_min4, max4 = k->act_max4;
-  int32_t acc0, acc1;
-  if (clamps) {
-    /* The clamp's two more constants leave the allocator short of registers, and it keeps out on
-     * the stack; addressed from in, which steps alike, out costs nothing. */
-    const uintptr_t to_out = (uintptr_t)out - (uintptr_t)in;
-    const int8_t *const pairs_end = in + (out_w & ~1);
-    while (in != pairs_end) {
-      pair_sums(in, down1, down2, w02_0, w02_1, w02_2, w1_01, w1_2, start, &acc0, &acc1);
-      o2m_store_pair((int8_t *)((uintptr_t)in + to_out),
-                 o2m_clamp_pair(o2m_level_of(acc0, multiplier, rounding, right_shift),
-                            o2m_level_of(acc1, multiplier, rounding, right_shift), min4, max4));
-      in += 2;
-    }
-    out = (int8_t *)((uintptr_t)in + to_out);
-  } else {
-    int8_t *const pairs_end = out + (out_w & ~1);
-    while (out != pairs_end) {
-      pair_sums(in, down1, down2, w02_0, w02_1, w02_2, w1_01, w1_2, start, &acc0, &acc1);
-      o2m_store_pair(out, o2m_output_pair(o2m_level_of(acc0, multiplier, rounding, right_shift),
-                                  o2m_level_of(acc1, multiplier, rounding, right_shift), min4, max4, 0));
-      in += 2;
-      out += 2;
-    }
-  }
-  if (out_w & 1) {
-    const int32_t level = o2m_level_of(window_sum(in, down1, down2, w02_0, w02_1, w02_2, w1_01, w1_2, start),
-                                   multiplier, rounding, right_shift);
-    *out = (int8_t)o2m_output_pair(level, level, min4, max4, clamps);
-  }
+static __attribute__((noinline)) void rows_stride2_saturated(dw_channel *k) {
+  __asm__ volatile(O2M_DW_ROWS(O2M_DW_PAIR_STRIDE2, O2M_DW_NO_CLAMP) : : [channel] "m"(k) : O2M_DW_CLOBBERS);
 }
 
-/* One output row, stride 2: a word per output and kernel row, two outputs per pass. */
-static inline __attribute__((always_inline)) void row_stride2(const int8_t *in, int32_t down1, int32_t down2,
-                                                              int8_t *out, int32_t out_w, const dw_channel *k,
-                                                              int clamps) {
-  const int16x2_t w02_0 = k->w02[0], w02_1 = k->w02[1], w02_2 = k->w02[2];
-  const int16x2_t w1_01 = k->w1_01, w1_2 = k->w1_2;
-  const int32_t start = k->start, multiplier = k->multiplier, rounding = k->rounding, right_shift = k->right_shift;
-  const uint32_t min4 = k->act_min4, max4 = k->act_max4;
-  int8_t *const pairs_end = out + (out_w & ~1);
-  while (out != pairs_end) {
-    const int32_t acc0 = window_sum(in, down1, down2, w02_0, w02_1, w02_2, w1_01, w1_2, start);
-    const int32_t acc1 = window_sum(in + 2, down1, down2, w02_0, w02_1, w02_2, w1_01, w1_2, start);
-    o2m_store_pair(out, o2m_output_pair(o2m_level_of(acc0, multiplier, rounding, right_shift),
-                                o2m_level_of(acc1, multiplier, rounding, right_shift), min4, max4, clamps));
-    in += 4;
-    out += 2;
-  }
-  if (out_w & 1) {
-    const int32_t level = o2m_level_of(window_sum(in, down1, down2, w02_0, w02_1, w02_2, w1_01, w1_2, start),
-                                   multiplier, rounding, right_shift);
-    *out = (int8_t)o2m_output_pair(level, level, min4, max4, clamps);
-  }
+static __attribute__((noinline)) void rows_stride2_clamped(dw_channel *k) {
+  __asm__ volatile(O2M_DW_ROWS(O2M_DW_PAIR_STRIDE2, O2M_DW_CLAMP) : : [channel] "m"(k) : O2M_DW_CLOBBERS);
 }
 
-/* One output row of a channel the fast rows cannot take exactly: plain sums (wrapping as the
+/* Output rows of a channel the fast rows cannot take exactly: plain sums (wrapping as the
  * definition's int32 sums do) and the general requantisation. */
-static void row_exact(const int8_t *const rows[3], int32_t stride_w, int8_t *out, int32_t out_w, const int8_t *w,
-                      int32_t start, int32_t multiplier, int32_t shift, int32_t output_offset, int32_t act_min,
-                      int32_t act_max) {
-  for (int32_t ox = 0; ox < out_w; ++ox) {
-    uint32_t acc = (uint32_t)start;
-    for (int32_t ky = 0; ky < 3; ++ky) {
-      const int8_t *in = rows[ky] + ox * stride_w;
-      for (int32_t kx = 0; kx < 3; ++kx) {
-        acc += (uint32_t)(in[kx] * w[3 * ky + kx]);
+static void rows_exact(const dw_channel *k, int32_t stride_w, int32_t out_w) {
+  const int8_t *row = k->in;
+  int8_t *out = k->out;
+  for (int32_t rows = k->rows; rows > 0; --rows, row += k->in_skip + stride_w * k->pair_bytes, out += out_w) {
+    for (int32_t ox = 0; ox < out_w; ++ox) {
+      uint32_t acc = (uint32_t)k->raw_start;
+      for (int32_t ky = 0; ky < 3; ++ky) {
+        const int8_t *in = row + ky * k->row_bytes + ox * stride_w;
+        for (int32_t kx = 0; kx < 3; ++kx) {
+          acc += (uint32_t)(in[kx] * k->weights[3 * ky + kx]);
+        }
       }
+      out[ox] = o2m_requantize_i8_fast((int32_t)acc, k->multiplier, k->shift, k->output_offset, k->act_min,
+                                       k->act_max);
     }
-    out[ox] = o2m_requantize_i8_fast((int32_t)acc, multiplier, shift, output_offset, act_min, act_max);
   }
 }
 
-/* Where a channel's padded rows live and how its windows move down: a ring of three rows, or for
- * a small plane (O2M_DW_WHOLE_PLANE_BYTES) all its padded rows, copied once per channel, so that
- * each output row's windows start row_bytes · stride_h further on. */
+/* Where a channel's padded rows live (see the top): all of them (whole_plane), or the ring's five
+ * slots, row_bytes apart. */
 typedef struct {
-  int8_t *slots[6];          /* slots[i] is ring slot i % 3: a window's three slots are consecutive */
-  const int8_t *padding_row; /* zero points only, for rows above and below the input */
+  int8_t *rows;              /* the first padded row (whole plane) or slot 0 */
   int32_t in_h, in_w, out_h, out_w, stride_h, stride_w, pad_top, pad_left;
-  int32_t first_slot, slot_step; /* row -pad_top's slot; stride_h % 3 */
   int32_t whole_plane, row_bytes, plane_rows; /* plane_rows: the input rows a window reaches */
+  int32_t first_slot, slot_step; /* row -pad_top's slot; stride_h % 3 */
+  int8_t zero_point;
 } dw_geometry;
+
+/* Input row iy (zero points where it lies above or below the input) into its ring slot, and into
+ * the slot's mirror three further on. */
+static void load_ring_row(const dw_geometry *g, const int8_t *plane, int32_t iy, int32_t slot) {
+  for (int32_t copy = slot; copy < 5; copy += 3) {
+    int8_t *to = g->rows + copy * g->row_bytes + g->pad_left;
+    if (iy >= 0 && iy < g->in_h) {
+      copy_row(to, plane + iy * g->in_w, g->in_w);
+    } else {
+      memset(to, g->zero_point, (size_t)g->in_w);
+    }
+  }
+}
 
 /* A fast channel (mode 0: stride_w 1, 1: stride_w 2; `clamps` as output_pair's) or, mode 2, one
  * the fast rows cannot take. Always inlined into the five functions below with constant
- * arguments, so each is its own loop nest. Input rows [window_top, loaded) sit in their slots
- * (row iy in slot iy % 3): the window only moves down, so none of them is overwritten while a
- * window still needs it. */
+ * arguments, so each is its own loop nest. */
 static inline __attribute__((always_inline)) void channel_rows(const dw_geometry *g, const int8_t *plane,
-                                                               int8_t *out, const dw_channel *k, int mode,
+                                                               int8_t *out, dw_channel *k, int mode,
                                                                int clamps) {
-  const int32_t in_h = g->in_h, in_w = g->in_w, out_h = g->out_h, out_w = g->out_w, stride_h = g->stride_h;
-  const int32_t pad_left = g->pad_left, slot_step = g->slot_step;
+  const int32_t out_h = g->out_h, out_w = g->out_w, stride_h = g->stride_h, row_bytes = g->row_bytes;
+  k->row_bytes = row_bytes;
+  k->odd = out_w & 1;
+  k->pair_bytes = out_w & ~1;
+  k->in_skip = row_bytes * stride_h - g->stride_w * k->pair_bytes;
+  int32_t top = -g->pad_top, loaded = -g->pad_top;
+  int32_t top_slot = g->first_slot, loaded_slot = g->first_slot; /* their ring slots: row % 3 */
+  /* a whole plane: every row in one call; a ring: one row per call, after loading its rows */
+  const int32_t rows_per_call = g->whole_plane ? out_h : 1;
   if (g->whole_plane) {
-    const int32_t row_bytes = g->row_bytes;
-    int8_t *const top = g->slots[0];
-    copy_plane(top + g->pad_top * row_bytes + pad_left, row_bytes, plane, in_w, g->plane_rows);
-    const int32_t step = row_bytes * stride_h;
-    const int8_t *rows0 = top;
-    for (int32_t oy = 0; oy < out_h; ++oy, out += out_w, rows0 += step) {
-      if (mode == 0) {
-        row_stride1(rows0, row_bytes, 2 * row_bytes, out, out_w, k, clamps);
-      } else if (mode == 1) {
-        row_stride2(rows0, row_bytes, 2 * row_bytes, out, out_w, k, clamps);
-      } else {
-        const int8_t *const rows[3] = {rows0, rows0 + row_bytes, rows0 + 2 * row_bytes};
-        row_exact(rows, g->stride_w, out, out_w, k->weights, k->raw_start, k->multiplier, k->shift,
-                  k->output_offset, k->act_min, k->act_max);
-      }
-    }
-    return;
+    copy_plane(g->rows + g->pad_top * row_bytes + g->pad_left, row_bytes, plane, g->in_w, g->plane_rows);
   }
-  int32_t window_top = -g->pad_top, top_slot = g->first_slot, loaded = 0, loaded_slot = 0;
-  for (int32_t oy = 0; oy < out_h; ++oy, out += out_w) {
-    if (loaded < window_top) {
-      loaded = window_top;
-      loaded_slot = top_slot;
-    }
-    const int32_t window_end = window_top + 3 < in_h ? window_top + 3 : in_h;
-    for (; loaded < window_end; ++loaded) {
-      copy_row(g->slots[loaded_slot] + pad_left, plane + loaded * in_w, in_w);
-      loaded_slot = loaded_slot == 2 ? 0 : loaded_slot + 1;
-    }
-    const int8_t *rows[3];
-    for (int32_t ky = 0; ky < 3; ++ky) {
-      const uint32_t iy = (uint32_t)(window_top + ky); /* unsigned: a row above wraps past in_h */
-      rows[ky] = iy < (uint32_t)in_h ? g->slots[top_slot + ky] : g->padding_row;
-    }
-    window_top += stride_h;
-    top_slot += slot_step;
-    top_slot = top_slot >= 3 ? top_slot - 3 : top_slot;
-    const int32_t down1 = (int32_t)(rows[1] - rows[0]), down2 = (int32_t)(rows[2] - rows[0]);
-    if (mode == 0) {
-      row_stride1(rows[0], down1, down2, out, out_w, k, clamps);
-    } else if (mode == 1) {
-      row_stride2(rows[0], down1, down2, out, out_w, k, clamps);
+  for (int32_t oy = 0; oy < out_h; oy += rows_per_call, out += rows_per_call * out_w, top += rows_per_call * stride_h) {
+    if (g->whole_plane) {
+      k->in = g->rows;
     } else {
-      row_exact(rows, g->stride_w, out, out_w, k->weights, k->raw_start, k->multiplier, k->shift, k->output_offset,
-                k->act_min, k->act_max);
+      if (loaded < top) {
+        loaded = top;
+        loaded_slot = top_slot;
+      }
+      for (; loaded < top + 3; ++loaded, loaded_slot = loaded_slot == 2 ? 0 : loaded_slot + 1) {
+        load_ring_row(g, plane, loaded, loaded_slot);
+      }
+      k->in = g->rows + top_slot * row_bytes;
+      top_slot += g->slot_step;
+      top_slot = top_slot >= 3 ? top_slot - 3 : top_slot;
+    }
+    k->out = out;
+    k->pairs_end = out + k->pair_bytes;
+    k->rows = rows_per_call;
+    if (mode == 0) {
+      if (clamps) {
+        rows_stride1_clamped(k);
+      } else {
+        rows_stride1_saturated(k);
+      }
+    } else if (mode == 1) {
+      if (clamps) {
+        rows_stride2_clamped(k);
+      } else {
+        rows_stride2_saturated(k);
+      }
+    } else {
+      rows_exact(k, g->stride_w, out_w);
     }
   }
 }
 
-typedef void channel_loop(const dw_geometry *g, const int8_t *plane, int8_t *out, const dw_channel *k);
+typedef void channel_loop(const dw_geometry *g, const int8_t *plane, int8_t *out, dw_channel *k);
 
 static __attribute__((noinline)) void channel_stride1_clamped(const dw_geometry *g, const int8_t *plane, int8_t *out,
-                                                              const dw_channel *k) {
+                                                              dw_channel *k) {
   channel_rows(g, plane, out, k, 0, 1);
 }
 static __attribute__((noinline)) void channel_stride1_saturated(const dw_geometry *g, const int8_t *plane,
-                                                                int8_t *out, const dw_channel *k) {
+                                                                int8_t *out, dw_channel *k) {
   channel_rows(g, plane, out, k, 0, 0);
 }
 static __attribute__((noinline)) void channel_stride2_clamped(const dw_geometry *g, const int8_t *plane, int8_t *out,
-                                                              const dw_channel *k) {
+                                                              dw_channel *k) {
   channel_rows(g, plane, out, k, 1, 1);
 }
 static __attribute__((noinline)) void channel_stride2_saturated(const dw_geometry *g, const int8_t *plane,
-                                                                int8_t *out, const dw_channel *k) {
+                                                                int8_t *out, dw_channel *k) {
   channel_rows(g, plane, out, k, 1, 0);
 }
 static __attribute__((noinline)) void channel_exact(const dw_geometry *g, const int8_t *plane, int8_t *out,
-                                                    const dw_channel *k) {
+                                                    dw_channel *k) {
   channel_rows(g, plane, out, k, 2, 0);
 }
 
@@ -370,20 +429,16 @@ static void depthwise_dsp(const o2m_conv2d_i8_params *p, const int8_t *input, co
   const int32_t reach = stride_w * (out_w - 1) + 4;
   const int32_t lead = (4 - (pad_left & 3)) & 3;
   const int32_t row_bytes = (lead + (reach > pad_left + in_w ? reach : pad_left + in_w) + 3) & ~3;
-  int8_t *const ring = (int8_t *)scratch + lead;
   /* The padded rows the windows reach, and whether they all fit (the compiler plans the same). */
   const int32_t padded_rows = (out_h - 1) * p->stride_h + 3;
   const int32_t whole_plane = padded_rows * row_bytes <= O2M_DW_WHOLE_PLANE_BYTES;
   /* Borders are never written again: row copies land between them. */
-  memset(scratch, (int8_t)-input_offset, (size_t)((whole_plane ? padded_rows : 4) * row_bytes));
+  memset(scratch, (int8_t)-input_offset, (size_t)((whole_plane ? padded_rows : 5) * row_bytes));
   dw_geometry g;
+  g.rows = (int8_t *)scratch + lead;
   g.whole_plane = whole_plane;
   g.row_bytes = row_bytes;
   g.plane_rows = padded_rows - p->pad_top < in_h ? padded_rows - p->pad_top : in_h;
-  for (int32_t i = 0; i < 6; ++i) {
-    g.slots[i] = ring + (i % 3) * row_bytes;
-  }
-  g.padding_row = ring + 3 * row_bytes;
   g.in_h = in_h;
   g.in_w = in_w;
   g.out_h = out_h;
@@ -392,6 +447,7 @@ static void depthwise_dsp(const o2m_conv2d_i8_params *p, const int8_t *input, co
   g.stride_w = stride_w;
   g.pad_top = p->pad_top;
   g.pad_left = pad_left;
+  g.zero_point = (int8_t)-input_offset;
   g.first_slot = (3 - p->pad_top % 3) % 3;
   g.slot_step = p->stride_h % 3;
   const int clamps = act_min > -128 || act_max < 127; /* else SSAT's saturation is the clamp */
@@ -402,10 +458,12 @@ static void depthwise_dsp(const o2m_conv2d_i8_params *p, const int8_t *input, co
     for (int32_t c = 0; c < channels; ++c) {
       const int32_t image = n * channels + c;
       const int8_t *w = weights + 9 * c;
-      int32_t weight_sum = 0;
-      for (int32_t t = 0; t < 9; ++t) {
-        weight_sum += w[t];
-      }
+      /* Σ w: each word's four bytes widened in pairs and summed by SMLAD with (1, 1) */
+      const int32_t ones = 0x00010001, first = o2m_load_int8x4(w), second = o2m_load_int8x4(w + 4);
+      const int32_t weight_sum = __smlad(o2m_sxtb16_odd(second), ones,
+                                         __smlad(__sxtb16(second), ones,
+                                                 __smlad(o2m_sxtb16_odd(first), ones,
+                                                         __smlad(__sxtb16(first), ones, w[8]))));
       dw_channel k;
       k.weights = w;
       k.raw_start = (int32_t)((uint32_t)(bias != NULL ? bias[c] : 0) + (uint32_t)(input_offset * weight_sum));

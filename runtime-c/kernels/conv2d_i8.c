@@ -23,7 +23,8 @@
 #include "window_taps.h"
 
 #if O2M_KERNELS_DSP
-/* Output pixels are taken in blocks of up to O2M_CONV_BLOCK_PIXELS (kernels_int8.h), in pairs.
+/* Output pixels are taken in blocks of block_pairs pairs (kernels_int8.h: the compiler sizes them
+ * by the room its plan leaves in the arena).
  * Each pair's patches are int16, laid out for SMLAD, which multiplies the halves of two words:
  * for each group of four taps k0..k3, 8 int16 — pixel 0's (k0, k2), pixel 1's (k0, k2), pixel 0's
  * (k1, k3), pixel 1's (k1, k3), four words, one LDM. A pair's groups are padded to an even count
@@ -75,19 +76,11 @@ typedef struct {
 _Static_assert(sizeof(patch_buffer) == 72, "the scratch record's size in kernels_int8.h");
 #define O2M_CONV_RECORD_WORDS 18
 
-/* Pixel pairs per block: the fewest blocks of at most O2M_CONV_BLOCK_PIXELS, of equal size but
- * the last. */
-static inline int32_t block_pairs_of(const o2m_conv2d_i8_params *p) {
-  const int32_t pixels = p->out_h * p->out_w;
-  const int32_t blocks = (pixels + O2M_CONV_BLOCK_PIXELS - 1) / O2M_CONV_BLOCK_PIXELS;
-  return ((pixels + blocks - 1) / blocks + 1) >> 1;
-}
-
 /* Where the channels' constants start: after the table, the patches and the widened weights. */
 static channel_requant *requant_area(const o2m_conv2d_i8_params *p, int32_t *scratch) {
   const int32_t taps = (p->in_c / p->groups) * p->k_h * p->k_w;
   const int32_t padded = (taps + 3) & ~3, pair_taps = (taps + 7) & ~7;
-  return (channel_requant *)(void *)(scratch + O2M_CONV_RECORD_WORDS + padded + block_pairs_of(p) * pair_taps + 4 +
+  return (channel_requant *)(void *)(scratch + O2M_CONV_RECORD_WORDS + padded + p->block_pairs * pair_taps + 4 +
                                      pair_taps);
 }
 
@@ -96,7 +89,7 @@ static patch_buffer *scratch_layout(const o2m_conv2d_i8_params *p, int32_t *scra
   b->taps = (p->in_c / p->groups) * p->k_h * p->k_w;
   b->padded = (b->taps + 3) & ~3;
   b->pair_taps = (b->taps + 7) & ~7;
-  b->block_pairs = block_pairs_of(p);
+  b->block_pairs = p->block_pairs;
   b->offsets = scratch + O2M_CONV_RECORD_WORDS;
   b->patches = (int16_t *)(void *)(scratch + O2M_CONV_RECORD_WORDS + b->padded);
   b->widened = scratch + O2M_CONV_RECORD_WORDS + b->padded + b->block_pairs * b->pair_taps;
@@ -567,7 +560,7 @@ void o2m_conv2d_i8(const o2m_conv2d_i8_params *p, const int8_t *input, const int
 #if O2M_KERNELS_DSP
   /* a layer whose shifts the fast requantisation does not cover runs the definition's loops,
    * called from here so that the stack estimate does not stack them on the DSP variant's frame */
-  if (scratch != NULL && p->weights_paired &&
+  if (scratch != NULL && p->weights_paired && p->block_pairs > 0 &&
       requant_records(p, bias, multipliers, shifts, requant_area(p, scratch))) {
     conv_dsp(p, input, weights, output, scratch);
     return;

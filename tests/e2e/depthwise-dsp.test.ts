@@ -1,6 +1,6 @@
 // The Cortex-M4 DSP variant of the depthwise o2m_conv2d_i8 (runtime-c/kernels/conv2d_depthwise_i8.c:
-// a small plane's padded rows held whole in arena scratch, a big one's in a ring of three, SMLAD
-// on two outputs per word; a channel the fast rows cannot take exactly in either) against its
+// a small plane's padded rows held whole in arena scratch, a big one's in a ring of three slots
+// with two mirrored, SMLAD on two outputs per word, as asm at stride 1; a channel the fast rows cannot take exactly in either) against its
 // definition, bit for bit: 3×3 stride 1 on odd sizes, width 1 and 2, odd channel counts, stride 2
 // with symmetric and MobileNet's [0, 0, 1, 1] padding, mixed strides, no padding, a fused ReLU,
 // Clip(0, 6) and clips that clamp inside int8, zero points at both ends of int8, no bias, batch 2
@@ -73,12 +73,12 @@ describe('depthwise o2m_conv2d_i8 on a DSP core', () => {
     const scratch = m.compiled.plan.buffers.filter((b) => b.name.endsWith('#scratch')).map((b) => b.name).sort();
     expect(scratch).toEqual(CASES.filter((c) => c.fast).map((c) => `dw_${c.id}#scratch`).sort());
 
-    // Held whole: R = (out_h - 1) · stride_h + 3 padded rows; else a ring of three and a padding
-    // row. A row: (4 - pad_left % 4) % 4 + max(stride_w · (out_w - 1) + 4, pad_left + in_w) bytes,
-    // rounded up to words (kernels_int8.h).
+    // Held whole: R = (out_h - 1) · stride_h + 3 padded rows; else a ring of three slots and the
+    // mirrors of two. A row: (4 - pad_left % 4) % 4 + max(stride_w · (out_w - 1) + 4, pad_left +
+    // in_w) bytes, rounded up to words (kernels_int8.h); the plan rounds buffers up to 16 bytes.
     const scratchBytes = (id: string) => m.compiled.plan.buffers.find((b) => b.name === `dw_${id}#scratch`)!.bytes;
-    expect(scratchBytes('ring1')).toBe(4 * 44); // 3 + max(36 + 4, 1 + 37) = 43 → 44; R = 42 rows: 1,848 > 1,024
-    expect(scratchBytes('ring2')).toBe(4 * 40); // 0 + max(2 · 18 + 4, 38) = 40; R = 43 rows: 1,720
+    expect(scratchBytes('ring1')).toBe(224); // 3 + max(36 + 4, 1 + 37) = 43 → 44; R = 42 rows: 1,848 > 1,024; 5 · 44 = 220
+    expect(scratchBytes('ring2')).toBe(208); // 0 + max(2 · 18 + 4, 38) = 40; R = 43 rows: 1,720; 5 · 40 = 200
     expect(scratchBytes('narrow')).toBe(16 * 20); // 3 + max(13 + 4, 15) = 20; R = 16 rows: 320
     expect(int32Argument(m, 'dw_ring1', 4).every((shift) => shift >= 0)).toBe(true);
     expect(int32Argument(m, 'dw_narrow', 4).every((shift) => shift >= 0)).toBe(true);

@@ -6,6 +6,13 @@ import { runPasses } from '../../compiler/passes/index.js';
 import { placeGreedyBySize } from '../../compiler/plan/greedy.js';
 import { checkPlan, planMemory } from '../../compiler/plan/index.js';
 import { bufferLifetimes, lowerBound, type Buffer } from '../../compiler/plan/lifetimes.js';
+import { join } from 'node:path';
+import { loadBoard } from '../../compiler/boards/index.js';
+import { compileInMemory } from '../../compiler/compile.js';
+import { alignUp } from '../../compiler/ir/graph.js';
+import { loweringContext, scratchName } from '../../compiler/ops/op.js';
+import { findOp } from '../../compiler/ops/registry.js';
+import { grantScratch } from '../../compiler/plan/scratch-grants.js';
 import { buildModel, type NodeSpec } from '../helpers/onnx-builder.js';
 import { runOrt } from '../helpers/ort.js';
 import { compareClose, compileBuildRun } from '../helpers/pipeline.js';
@@ -153,5 +160,40 @@ describe('memory plan', () => {
     const checked = await compileBuildRun(bytes, { x }, { host: true, label: 'concat-slots-checked', extraCflags: '-DO2M_CHECK_WRITES' });
     expect(checked.run.exitCode, checked.run.stdout + checked.run.stderr).toBe(0);
     expect(dir).toBeTruthy();
+  });
+});
+
+describe('scratch that grows into the arena\'s room', () => {
+  // MNIST in int8 for the Cortex-M4: both Convs run the DSP kernel, whose pixel blocks may grow
+  // (OpFamily.scratchGrowth). The peak lies elsewhere, so each gets what fits under it, no more.
+  it('grants each Conv the pixel blocks that fit under the peak, never raising LOAD', () => {
+    const root = join(import.meta.dirname, '..', '..');
+    const target = { dsp: true, mve: false };
+    const { graph, plan, lowered } = compileInMemory({
+      modelPath: join(root, 'examples', 'mnist', 'mnist.onnx'), board: loadBoard('mps2-an386'), prefix: 'mnist',
+      shapes: new Map(), int8: { calibration: join(root, 'examples', 'mnist', 'calibration.npy') },
+    });
+    const least = bufferLifetimes(graph, { target });
+    const { buffers, grants } = grantScratch(graph, least, target);
+    expect(lowerBound(buffers)).toBe(lowerBound(least));
+    const convs = graph.nodes.filter((n) => n.opType === 'Conv');
+    expect(convs).toHaveLength(2);
+    for (const conv of convs) {
+      const grant = grants.get(conv.name)!;
+      expect(grant, conv.name).toBeGreaterThan(0);
+      expect(plan.scratchGrants.get(conv.name)).toBe(grant);
+      // The lowered kernel takes the granted blocks: 2 pixel pairs at the least, one more per unit.
+      const step = lowered.steps.find((s) => s.node === conv.name)!;
+      expect(step.params.block_pairs).toEqual({ int: 2 + grant });
+      // One unit more would have raised the peak.
+      const op = findOp(conv)!;
+      const bytes = (units: number) => alignUp(op.scratchBytes!(loweringContext(graph, conv, target, units)));
+      const scratch = least.find((b) => b.name === scratchName(conv))!;
+      const at = graph.nodes.indexOf(conv);
+      const live = least.filter((b) => b.first <= at && at <= b.last).reduce((sum, b) => sum + b.bytes, 0);
+      expect(bytes(grant) - scratch.bytes).toBeLessThanOrEqual(lowerBound(least) - live);
+      expect(bytes(grant + 1) - scratch.bytes).toBeGreaterThan(lowerBound(least) - live);
+    }
+    expect(plan.arenaBytes).toBe(lowerBound(least));
   });
 });

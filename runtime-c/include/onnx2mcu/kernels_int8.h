@@ -43,6 +43,7 @@ typedef struct {
   int32_t input_offset, output_offset;
   int32_t act_min, act_max;
   int32_t weights_paired; /* the weights' order: 0 plain, 1 paired (below) */
+  int32_t block_pairs;    /* paired: the DSP variant's output pixel pairs per block (scratch below) */
 } o2m_conv2d_i8_params;
 
 /* weights: plain, [out_c][in_c / groups][k_h][k_w]; or paired, the DSP kernel's order: with K
@@ -54,11 +55,9 @@ typedef struct {
  * A depthwise Conv's weights are plain. bias may be NULL. scratch: working memory for the fast
  * variants (the portable kernel never touches it), 4-byte aligned, or NULL. With K =
  * (in_c / groups) · k_h · k_w taps per output channel: for paired weights (the DSP variant, which
- * takes output pixels in blocks of up to O2M_CONV_BLOCK_PIXELS) 72 + 4 · round_up(K, 4) +
- * 4 · B · round_up(K, 8) + 4 · round_up(K, 8) + 16 + 16 · out_c bytes, where the P = out_h · out_w
- * pixels make n = ceil(P / O2M_CONV_BLOCK_PIXELS) blocks of B = ceil(ceil(P / n) / 2) pixel pairs;
- * for plain weights 8 · round_up(K, 4) + 16 · out_c bytes. Paired weights are word-aligned. */
-#define O2M_CONV_BLOCK_PIXELS 32
+ * takes output pixels in blocks of B = block_pairs pairs) 72 + 4 · round_up(K, 4) +
+ * 4 · B · round_up(K, 8) + 4 · round_up(K, 8) + 16 + 16 · out_c bytes; for plain weights
+ * 8 · round_up(K, 4) + 16 · out_c bytes. Paired weights are word-aligned. */
 void o2m_conv2d_i8(const o2m_conv2d_i8_params *p, const int8_t *input, const int8_t *weights,
                    const int32_t *bias, const int32_t *multipliers, const int32_t *shifts,
                    int8_t *output, int32_t *scratch);
@@ -67,7 +66,7 @@ void o2m_conv2d_i8(const o2m_conv2d_i8_params *p, const int8_t *input, const int
  * that firmware without a depthwise layer carries none of its fast variant. scratch: for a 3×3
  * with dilation 1 and stride_w 1 or 2, R padded input rows of
  * row = round_up((4 - pad_left % 4) % 4 + max(stride_w · (out_w - 1) + 4, pad_left + in_w), 4)
- * bytes each, 4-byte aligned: R = (out_h - 1) · stride_h + 3 where R · row <= 1024, else R = 4;
+ * bytes each, 4-byte aligned: R = (out_h - 1) · stride_h + 3 where R · row <= 1024, else R = 5;
  * NULL for other shapes (the portable loops). */
 void o2m_conv2d_depthwise_i8(const o2m_conv2d_i8_params *p, const int8_t *input, const int8_t *weights,
                              const int32_t *bias, const int32_t *multipliers, const int32_t *shifts,
