@@ -170,9 +170,13 @@ static __attribute__((noinline)) void gather_patch(const o2m_conv2d_i8_params *p
  * halfword load holds both pixels' bytes of a tap, two such halfwords (taps k0 and k2) make a
  * word whose even bytes are pixel 0's (k0, k2) and odd bytes pixel 1's, and SXTAB16 widens each
  * pair and adds the input offset in one instruction. At stride 2 a word load holds both bytes of
- * a tap (bytes 0 and 2; the caller checks that its byte 3 is inside the input), and PKHBT/PKHTB
- * pair two taps' halves. 13 to 17 instructions per group of four taps, for both pixels; the
- * padding taps of a last group read the window's origin, and meet zero weights. */
+ * a tap (bytes 0 and 2; the caller checks that its byte 3 is inside the input), SXTAB16 widens
+ * them, and PKHBT/PKHTB pair two taps' halves. One asm loop per stride (GCC spends 21 and 22
+ * instructions per group of four taps): the table's four offsets by one LDM, the four slot words
+ * by one STM, 14 and 16 instructions. The padding taps of a last group read the window's origin,
+ * and meet zero weights. */
+#define O2M_GATHER_CLOBBERS "r4", "r5", "r6", "r7", "r8", "r9", "r10", "r11", "memory", "cc"
+
 static __attribute__((noinline)) void gather_pair(const patch_buffer *b, const int8_t *origin, int32_t stride_w,
                                                   int32_t input_offset, int16_t *pair) {
   const int16x2_t offsets2 = (int16x2_t)(((uint32_t)(uint16_t)input_offset << 16) | (uint16_t)input_offset);
@@ -180,30 +184,45 @@ static __attribute__((noinline)) void gather_pair(const patch_buffer *b, const i
   const int32_t *const end = at + b->padded;
   int16x2_t *slot = (int16x2_t *)(void *)pair;
   if (stride_w == 1) {
-    for (; at != end; at += 4, slot += 4) {
-      uint16_t h0, h2, h1, h3;
-      __builtin_memcpy(&h0, origin + at[0], 2); /* LDRH: unaligned halfword loads are fine */
-      __builtin_memcpy(&h2, origin + at[1], 2);
-      __builtin_memcpy(&h1, origin + at[2], 2);
-      __builtin_memcpy(&h3, origin + at[3], 2);
-      const int32_t even = (int32_t)((uint32_t)h0 | ((uint32_t)h2 << 16));
-      const int32_t odd = (int32_t)((uint32_t)h1 | ((uint32_t)h3 << 16));
-      slot[0] = __sxtab16(offsets2, even);
-      slot[1] = o2m_sxtab16_odd(offsets2, even);
-      slot[2] = __sxtab16(offsets2, odd);
-      slot[3] = o2m_sxtab16_odd(offsets2, odd);
-    }
+    __asm__ volatile("1:\n\t"
+                     "ldmia %[at]!, {r4, r5, r6, r7}\n\t"
+                     "ldrh r4, [%[origin], r4]\n\t"
+                     "ldrh r5, [%[origin], r5]\n\t"
+                     "ldrh r6, [%[origin], r6]\n\t"
+                     "ldrh r7, [%[origin], r7]\n\t"
+                     "orr r8, r4, r5, lsl #16\n\t"
+                     "orr r9, r6, r7, lsl #16\n\t"
+                     "sxtab16 r4, %[off], r8\n\t"
+                     "sxtab16 r5, %[off], r8, ror #8\n\t"
+                     "sxtab16 r6, %[off], r9\n\t"
+                     "sxtab16 r7, %[off], r9, ror #8\n\t"
+                     "stmia %[slot]!, {r4, r5, r6, r7}\n\t"
+                     "cmp %[at], %[end]\n\t"
+                     "bne 1b"
+                     : [at] "+r"(at), [slot] "+r"(slot)
+                     : [origin] "r"(origin), [off] "r"(offsets2), [end] "r"(end)
+                     : O2M_GATHER_CLOBBERS);
   } else {
-    for (; at != end; at += 4, slot += 4) {
-      const int16x2_t k0 = __sxtab16(offsets2, o2m_load_int8x4(origin + at[0]));
-      const int16x2_t k2 = __sxtab16(offsets2, o2m_load_int8x4(origin + at[1]));
-      const int16x2_t k1 = __sxtab16(offsets2, o2m_load_int8x4(origin + at[2]));
-      const int16x2_t k3 = __sxtab16(offsets2, o2m_load_int8x4(origin + at[3]));
-      slot[0] = o2m_low_halves(k0, k2);
-      slot[1] = o2m_high_halves(k0, k2);
-      slot[2] = o2m_low_halves(k1, k3);
-      slot[3] = o2m_high_halves(k1, k3);
-    }
+    __asm__ volatile("1:\n\t"
+                     "ldmia %[at]!, {r4, r5, r6, r7}\n\t"
+                     "ldr r4, [%[origin], r4]\n\t"
+                     "ldr r5, [%[origin], r5]\n\t"
+                     "ldr r6, [%[origin], r6]\n\t"
+                     "ldr r7, [%[origin], r7]\n\t"
+                     "sxtab16 r4, %[off], r4\n\t"
+                     "sxtab16 r5, %[off], r5\n\t"
+                     "sxtab16 r6, %[off], r6\n\t"
+                     "sxtab16 r7, %[off], r7\n\t"
+                     "pkhbt r8, r4, r5, lsl #16\n\t"
+                     "pkhtb r9, r5, r4, asr #16\n\t"
+                     "pkhbt r10, r6, r7, lsl #16\n\t"
+                     "pkhtb r11, r7, r6, asr #16\n\t"
+                     "stmia %[slot]!, {r8, r9, r10, r11}\n\t"
+                     "cmp %[at], %[end]\n\t"
+                     "bne 1b"
+                     : [at] "+r"(at), [slot] "+r"(slot)
+                     : [origin] "r"(origin), [off] "r"(offsets2), [end] "r"(end)
+                     : O2M_GATHER_CLOBBERS);
   }
 }
 

@@ -61,6 +61,43 @@ static inline float quantize_one(float x, float scale, int32_t zero_point, float
 }
 #endif
 
+#if O2M_KERNELS_FPU && O2M_KERNELS_DSP
+/* A finite quotient's level, as quantize_one gives it. */
+static inline __attribute__((always_inline)) int32_t rounded_level(float quotient, int32_t zero_point, int is_signed) {
+  float rounded;
+  __asm__("vcvtr.s32.f32 %0, %1" : "=t"(rounded) : "t"(quotient));
+  int32_t integer;
+  __asm__("vmov %0, %1" : "=r"(integer) : "t"(rounded));
+  const int32_t level = __qadd(integer, zero_point);
+  return is_signed ? __ssat(level, 8) : (int32_t)__usat(level, 8);
+}
+
+/* Four elements at once, as quantize_one gives them: one NaN test for the four (the sum of the
+ * quotients is NaN when one of them is, or for opposite infinities: then the four go one by one),
+ * and the four levels packed by BFI into one word store. 9 instructions per element, not 13. */
+static inline __attribute__((always_inline)) int quantize_four(const float *x, float scale, int32_t zero_point,
+                                                               int is_signed, void *out) {
+  const float q0 = x[0] / scale, q1 = x[1] / scale, q2 = x[2] / scale, q3 = x[3] / scale;
+  const float any = (q0 + q1) + (q2 + q3);
+  if (any != any) {
+    return 0;
+  }
+  const int32_t v0 = rounded_level(q0, zero_point, is_signed), v1 = rounded_level(q1, zero_point, is_signed);
+  const int32_t v2 = rounded_level(q2, zero_point, is_signed), v3 = rounded_level(q3, zero_point, is_signed);
+  uint32_t word = (uint32_t)v0;
+  __asm__("bfi %0, %1, #8, #8\n\t"
+          "bfi %0, %2, #16, #8\n\t"
+          "bfi %0, %3, #24, #8"
+          : "+&r"(word)
+          : "r"(v1), "r"(v2), "r"(v3));
+  __builtin_memcpy(out, &word, sizeof word); /* one STR: Armv7E-M stores unaligned words */
+  return 1;
+}
+#define QUANTIZE_FOUR(x, scale, zero_point, lo, out) quantize_four(x, scale, zero_point, (lo) < 0.0f, out)
+#else
+#define QUANTIZE_FOUR(x, scale, zero_point, lo, out) 0
+#endif
+
 #define DEFINE_QUANTIZE(name, qtype, lo, hi)                                                        \
   void name(const o2m_quantize_linear_params *p, const float *input, const float *scales,         \
             const qtype *zero_points, qtype *output) {                                            \
@@ -70,7 +107,11 @@ static inline float quantize_one(float x, float scale, int32_t zero_point, float
       for (int32_t c = 0; c < p->channels; ++c) {                                                 \
         const float scale = scales[c];                                                            \
         const int32_t zero_point = zero_points[c];                                                \
-        for (int32_t k = 0; k < inner; ++k, ++i) {                                                \
+        int32_t k = 0;                                                                            \
+        for (; k + 4 <= inner && QUANTIZE_FOUR(input + i, scale, zero_point, (lo), output + i);   \
+             k += 4, i += 4) {                                                                    \
+        }                                                                                         \
+        for (; k < inner; ++k, ++i) {                                                             \
           output[i] = (qtype)quantize_one(input[i], scale, zero_point, (lo), (hi));               \
         }                                                                                         \
       }                                                                                           \
