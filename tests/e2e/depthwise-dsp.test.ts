@@ -1,6 +1,7 @@
 // The Cortex-M4 DSP variant of the depthwise o2m_conv2d_i8 (runtime-c/kernels/conv2d_depthwise_i8.c:
 // a small plane's padded rows held whole in arena scratch, a big one's in a ring of three slots
-// with two mirrored, SMLAD on two outputs per word, as asm at stride 1; a channel the fast rows cannot take exactly in either) against its
+// with two mirrored, SMLAD on two outputs per word, asm rows at both strides; a channel the fast
+// rows cannot take exactly in either) against its
 // definition, bit for bit: 3×3 stride 1 on odd sizes, width 1 and 2, odd channel counts, stride 2
 // with symmetric and MobileNet's [0, 0, 1, 1] padding, mixed strides, no padding, a fused ReLU,
 // Clip(0, 6) and clips that clamp inside int8, zero points at both ends of int8, no bias, batch 2
