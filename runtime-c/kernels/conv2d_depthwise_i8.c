@@ -130,23 +130,30 @@ static inline int16x2_t int16_pair(int32_t low, int32_t high) {
 }
 
 /* Whether the channel's results come out exact on the fast rows (see the top); fills in their
- * constants if so. */
+ * constants if so (act_min4 and act_max4 are the caller's, once per call). In 32 bits where the
+ * bounds allow: bound = |start| + TAPS_BOUND < 2^32, and bound · 2^(left + 1) <= 2^30 is
+ * bound <= 2^(29 - left); then bound · 2^left <= 2^29, so |high| <= 2^29 + 1, and with
+ * |output_offset| <= 128 a right shift of at most 22 keeps |high| + 2^(rs-1) + |output_offset| ·
+ * 2^rs under 2^29 + 2^21 + 2^29 < 2^31 without computing it; a larger shift takes the sum in
+ * 64 bits. The rounding constant then fits 32 bits. */
 static int channel_setup(dw_channel *k) {
   const int32_t shift = k->shift, multiplier = k->multiplier, output_offset = k->output_offset;
   const int32_t left = shift > 0 ? shift : 0;
   const int32_t right = shift > 0 ? 0 : -shift;
-  if (left > 7 || right < 1 || right > 31 || multiplier < 0) {
+  if (left > 7 || right < 1 || right > 31 || multiplier < 0 || output_offset < -128 || output_offset > 128) {
     return 0;
   }
   const int32_t start = k->raw_start;
-  const int64_t bound = (start < 0 ? -(int64_t)start : (int64_t)start) + TAPS_BOUND;
-  if ((bound << (left + 1)) > ((int64_t)1 << 30)) {
+  const uint32_t bound = (start < 0 ? 0u - (uint32_t)start : (uint32_t)start) + TAPS_BOUND;
+  if (bound > ((uint32_t)1 << (29 - left))) {
     return 0;
   }
-  const int64_t high_bound = (((bound << left) * multiplier) >> 31) + 1;
-  const int64_t offset_size = output_offset < 0 ? -(int64_t)output_offset : output_offset;
-  if (high_bound + ((int64_t)1 << (right - 1)) + (offset_size << right) >= ((int64_t)1 << 31)) {
-    return 0;
+  if (right > 22) {
+    const int64_t high_bound = (((int64_t)(bound << left) * multiplier) >> 31) + 1;
+    const int64_t offset_size = output_offset < 0 ? -(int64_t)output_offset : output_offset;
+    if (high_bound + ((int64_t)1 << (right - 1)) + (offset_size << right) >= ((int64_t)1 << 31)) {
+      return 0;
+    }
   }
   const int8_t *w = k->weights;
   const int32_t scale = (int32_t)1 << (left + 1);
@@ -156,10 +163,9 @@ static int channel_setup(dw_channel *k) {
   k->w1_01 = int16_pair(w[1] * scale, w[4] * scale);
   k->w1_2 = int16_pair(w[7] * scale, 0);
   k->start = start * scale;
-  k->rounding = o2m_level_rounding(output_offset, right);
+  /* 2^(right-1) + output_offset · 2^right, exact in 32 bits by the check above */
+  k->rounding = (int32_t)(((uint32_t)1 << (right - 1)) + (uint32_t)output_offset * ((uint32_t)1 << right));
   k->right_shift = right;
-  k->act_min4 = 0x01010101u * (uint8_t)k->act_min;
-  k->act_max4 = 0x01010101u * (uint8_t)k->act_max;
   return 1;
 }
 
@@ -454,6 +460,12 @@ static void depthwise_dsp(const o2m_conv2d_i8_params *p, const int8_t *input, co
   channel_loop *const fast_loop = stride_w == 1 ? (clamps ? channel_stride1_clamped : channel_stride1_saturated)
                                                 : (clamps ? channel_stride2_clamped : channel_stride2_saturated);
 
+  dw_channel k;
+  k.output_offset = p->output_offset;
+  k.act_min = act_min;
+  k.act_max = act_max;
+  k.act_min4 = 0x01010101u * (uint8_t)act_min;
+  k.act_max4 = 0x01010101u * (uint8_t)act_max;
   for (int32_t n = 0; n < batch; ++n) {
     for (int32_t c = 0; c < channels; ++c) {
       const int32_t image = n * channels + c;
@@ -464,14 +476,10 @@ static void depthwise_dsp(const o2m_conv2d_i8_params *p, const int8_t *input, co
                                          __smlad(__sxtb16(second), ones,
                                                  __smlad(o2m_sxtb16_odd(first), ones,
                                                          __smlad(__sxtb16(first), ones, w[8]))));
-      dw_channel k;
       k.weights = w;
       k.raw_start = (int32_t)((uint32_t)(bias != NULL ? bias[c] : 0) + (uint32_t)(input_offset * weight_sum));
       k.multiplier = multipliers[c];
       k.shift = shifts[c];
-      k.output_offset = p->output_offset;
-      k.act_min = act_min;
-      k.act_max = act_max;
       channel_loop *const loop = channel_setup(&k) ? fast_loop : channel_exact;
       loop(&g, input + image * in_h * in_w, output + image * out_h * out_w, &k);
     }

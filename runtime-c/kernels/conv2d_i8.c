@@ -231,14 +231,42 @@ typedef struct {
   int32_t oy, ox;
 } pixel_walk;
 
-/* The patches of `pixels` output pixels (a lone last one twice) from the walk's position on. */
-static inline __attribute__((always_inline)) void gather_block(const o2m_conv2d_i8_params *p, const patch_buffer *b, const int8_t *group_input,
-                         pixel_walk *at, int32_t pixels) {
-  const int32_t stride_h = p->stride_h, stride_w = p->stride_w, out_w = p->out_w;
-  /* gather_pair's reach: a pixel pair at stride_w 1 or 2, and at 2 the word at pixel 0's last tap */
-  const int pair_stride = stride_w == 1 || stride_w == 2;
+/* The pixels that start a pair gather_pair takes, computed once per call: rows oy_first to
+ * oy_end - 1 (their windows inside the input's rows), columns ox_first to ox_last (both windows
+ * inside its columns, the second pixel in the same row); none unless stride_w is 1 or 2. */
+typedef struct {
+  int32_t oy_first, oy_end, ox_first, ox_last;
+} pair_span;
+
+/* The first i >= 0 with i · step >= need, and the count of i >= 0 with i · step <= room. */
+static inline int32_t first_reaching(int32_t need, int32_t step) {
+  return need <= 0 ? 0 : (need + step - 1) / step;
+}
+static inline int32_t count_within(int32_t room, int32_t step) {
+  return room < 0 ? 0 : room / step + 1;
+}
+
+static pair_span pair_span_of(const o2m_conv2d_i8_params *p) {
+  pair_span span = {0, 0, 0, -1};
+  if (p->stride_w != 1 && p->stride_w != 2) {
+    return span;
+  }
   const int32_t last_row = (p->k_h - 1) * p->dil_h, last_column = (p->k_w - 1) * p->dil_w;
-  const int32_t in_plane = p->in_h * p->in_w;
+  span.oy_first = first_reaching(p->pad_top, p->stride_h);
+  span.oy_end = count_within(p->in_h - 1 - last_row + p->pad_top, p->stride_h);
+  span.oy_end = span.oy_end < p->out_h ? span.oy_end : p->out_h;
+  span.ox_first = first_reaching(p->pad_left, p->stride_w);
+  /* pixel ox + 1's window ends at (ox + 1) · stride_w - pad_left + last_column <= in_w - 1 */
+  span.ox_last = count_within(p->in_w - 1 - last_column + p->pad_left, p->stride_w) - 2;
+  span.ox_last = span.ox_last < p->out_w - 2 ? span.ox_last : p->out_w - 2;
+  return span;
+}
+
+/* The patches of `pixels` output pixels (a lone last one twice) from the walk's position on. */
+static inline __attribute__((always_inline)) void gather_block(const o2m_conv2d_i8_params *p, const patch_buffer *b,
+                                                               const pair_span *span, const int8_t *group_input,
+                                                               pixel_walk *at, int32_t pixels) {
+  const int32_t stride_h = p->stride_h, stride_w = p->stride_w, out_w = p->out_w;
   int16_t *pair = b->patches;
   for (int32_t done = 0; done < pixels; done += 2, pair += 2 * b->pair_taps) {
     const int32_t iy_origin = at->oy * stride_h - p->pad_top, ix_origin = at->ox * stride_w - p->pad_left;
@@ -247,9 +275,10 @@ static inline __attribute__((always_inline)) void gather_block(const o2m_conv2d_
       gather_patch(p, b, group_input, iy_origin, ix_origin, pair, 1);
       return;
     }
-    if (at->ox + 1 < out_w && pair_stride && window_inside(p, iy_origin, ix_origin) &&
-        window_inside(p, iy_origin, ix_origin + stride_w) &&
-        (stride_w == 1 || (iy_origin + last_row) * p->in_w + ix_origin + last_column + 3 < in_plane)) {
+    /* at stride 2 the word at pixel 0's last tap must also lie inside the input */
+    if (at->ox >= span->ox_first && at->ox <= span->ox_last && at->oy >= span->oy_first && at->oy < span->oy_end &&
+        (stride_w == 1 || (iy_origin + (p->k_h - 1) * p->dil_h) * p->in_w + ix_origin + (p->k_w - 1) * p->dil_w + 3 <
+                              p->in_h * p->in_w)) {
       gather_pair(b, group_input + iy_origin * p->in_w + ix_origin, stride_w, p->input_offset, pair);
       if ((at->ox += 2) == out_w) {
         at->ox = 0;
@@ -460,6 +489,7 @@ static __attribute__((noinline)) void conv_dsp(const o2m_conv2d_i8_params *p, co
   const int32_t in_plane = p->in_h * p->in_w;
   const int32_t out_plane = p->out_h * p->out_w;
   const int32_t block_pixels = 2 * b->block_pairs;
+  const pair_span span = pair_span_of(p);
   const int clamps = p->act_min > -128 || p->act_max < 127;
   int32_t *const widened_end = b->widened + 4 + b->pair_taps;
   for (int32_t *zero = b->widened + 4 + b->padded; zero != widened_end; ++zero) {
@@ -475,7 +505,7 @@ static __attribute__((noinline)) void conv_dsp(const o2m_conv2d_i8_params *p, co
       pixel_walk walk = {0, 0};
       for (int32_t pixel = 0; pixel < out_plane; pixel += block_pixels) {
         const int32_t pixels = out_plane - pixel < block_pixels ? out_plane - pixel : block_pixels;
-        gather_block(p, b, group_input, &walk, pixels);
+        gather_block(p, b, &span, group_input, &walk, pixels);
         block_channels(b, &b->loop, weights + group * group_weight_bytes, b->requant + first_channel,
                        group_output + pixel, out_c_per_group, pixels, clamps);
       }
