@@ -338,7 +338,7 @@ static __attribute__((noinline)) void widen_pair(int32_t *to, const int8_t *w, c
   }
 }
 
-/* Two groups of four taps, 32 MACs in 22 instructions */
+/* One group of four taps: 16 MACs in 11 instructions */
 #define O2M_BLOCK_PASS                   \
   "ldmia r11!, {r4, r5, r6, r7}\n\t"     \
   "ldrd  r8, r9, [r12], #8\n\t"          \
@@ -351,6 +351,18 @@ static __attribute__((noinline)) void widen_pair(int32_t *to, const int8_t *w, c
   "smlad r3, r5, r8, r3\n\t"             \
   "smlad r2, r6, r9, r2\n\t"             \
   "smlad r3, r7, r9, r3\n\t"
+
+/* The lone last pixel's group of four taps, its twin's patch words skipped: 8 MACs in 8
+ * instructions (r1 and r3 keep the biases, and their bytes are not stored) */
+#define O2M_LONE_PASS                    \
+  "ldr   r4, [r11], #8\n\t"              \
+  "ldr   r6, [r11], #8\n\t"              \
+  "ldrd  r8, r9, [r12], #8\n\t"          \
+  "smlad r0, r4, r8, r0\n\t"             \
+  "smlad r0, r6, r9, r0\n\t"             \
+  "ldrd  r8, r9, [r12], #8\n\t"          \
+  "smlad r2, r4, r8, r2\n\t"             \
+  "smlad r2, r6, r9, r2\n\t"
 
 /* One channel's two sums (ra, rb) to two bytes in `pair` (`spare` a scratch register), by the
  * channel_requant at r4 (advanced): o2m_level_of on QADD-doubled sums, then clamped unless
@@ -378,16 +390,17 @@ static __attribute__((noinline)) void widen_pair(int32_t *to, const int8_t *w, c
   "sel   " pair ", " pair ", r8\n\t"
 #define O2M_PAIR_NO_CLAMP(pair, spare)
 
-/* `store` is strh (both pixels' bytes) or strb (the lone last pixel's). The patch pointer (r11)
- * runs on from one pixel pair to the next, as the block holds them in turn. */
-#define O2M_BLOCK_LOOP(clamp, store)              \
+/* `pass` and `store`: O2M_BLOCK_PASS and strh (both pixels' bytes), or O2M_LONE_PASS and strb
+ * (the lone last pixel's). The patch pointer (r11) runs on from one pixel pair to the next, as
+ * the block holds them in turn. */
+#define O2M_BLOCK_LOOP(pass, clamp, store)        \
   "ldr   lr, %[state]\n\t"                        \
   "ldr   r11, [lr]\n\t"                           \
   "ldr   r10, [lr, #12]\n\t"                      \
   "1:\n\t"                                        \
   "ldr   r12, [lr, #8]\n\t"                       \
   "ldmia r12!, {r0, r1, r2, r3}\n\t"              \
-  "2:\n\t" O2M_BLOCK_PASS O2M_BLOCK_PASS          \
+  "2:\n\t" pass pass                              \
   "cmp   r12, r10\n\t"                            \
   "bne   2b\n\t"                                  \
   "ldr   r4, [lr, #16]\n\t"                       \
@@ -405,15 +418,15 @@ static __attribute__((noinline)) void widen_pair(int32_t *to, const int8_t *w, c
   "r0", "r1", "r2", "r3", "r4", "r5", "r6", "r7", "r8", "r9", "r10", "r11", "r12", "lr", "memory", "cc"
 
 static __attribute__((noinline)) void block_loop_run(block_loop *loop) {
-  __asm__ volatile(O2M_BLOCK_LOOP(O2M_PAIR_NO_CLAMP, "strh") : : [state] "m"(loop) : O2M_BLOCK_CLOBBERS);
+  __asm__ volatile(O2M_BLOCK_LOOP(O2M_BLOCK_PASS, O2M_PAIR_NO_CLAMP, "strh") : : [state] "m"(loop) : O2M_BLOCK_CLOBBERS);
 }
 
 static __attribute__((noinline)) void block_loop_run_clamped(block_loop *loop) {
-  __asm__ volatile(O2M_BLOCK_LOOP(O2M_PAIR_CLAMP, "strh") : : [state] "m"(loop) : O2M_BLOCK_CLOBBERS);
+  __asm__ volatile(O2M_BLOCK_LOOP(O2M_BLOCK_PASS, O2M_PAIR_CLAMP, "strh") : : [state] "m"(loop) : O2M_BLOCK_CLOBBERS);
 }
 
 static __attribute__((noinline)) void block_loop_run_lone_pixel(block_loop *loop) {
-  __asm__ volatile(O2M_BLOCK_LOOP(O2M_PAIR_CLAMP, "strb") : : [state] "m"(loop) : O2M_BLOCK_CLOBBERS);
+  __asm__ volatile(O2M_BLOCK_LOOP(O2M_LONE_PASS, O2M_PAIR_CLAMP, "strb") : : [state] "m"(loop) : O2M_BLOCK_CLOBBERS);
 }
 
 /* The last channel of an odd count per group, row 0 of its pair in the paired weights (row 1 is
