@@ -279,23 +279,20 @@ static int channel_setup(dw_channel *k) {
   "b 0b\n\t"                                                              \
   "4:\n\t"
 
-#define O2M_DW_CLOBBERS \
-  "r0", "r1", "r2", "r3", "r4", "r5", "r6", "r7", "r8", "r9", "r10", "r11", "r12", "lr", "memory", "cc"
-
 static __attribute__((noinline)) void rows_stride1_saturated(dw_channel *k) {
-  __asm__ volatile(O2M_DW_ROWS(O2M_DW_PAIR_STRIDE1, O2M_DW_NO_CLAMP) : : [channel] "m"(k) : O2M_DW_CLOBBERS);
+  __asm__ volatile(O2M_DW_ROWS(O2M_DW_PAIR_STRIDE1, O2M_DW_NO_CLAMP) : : [channel] "m"(k) : O2M_ASM_ALL_REGISTERS);
 }
 
 static __attribute__((noinline)) void rows_stride1_clamped(dw_channel *k) {
-  __asm__ volatile(O2M_DW_ROWS(O2M_DW_PAIR_STRIDE1, O2M_DW_CLAMP) : : [channel] "m"(k) : O2M_DW_CLOBBERS);
+  __asm__ volatile(O2M_DW_ROWS(O2M_DW_PAIR_STRIDE1, O2M_DW_CLAMP) : : [channel] "m"(k) : O2M_ASM_ALL_REGISTERS);
 }
 
 static __attribute__((noinline)) void rows_stride2_saturated(dw_channel *k) {
-  __asm__ volatile(O2M_DW_ROWS(O2M_DW_PAIR_STRIDE2, O2M_DW_NO_CLAMP) : : [channel] "m"(k) : O2M_DW_CLOBBERS);
+  __asm__ volatile(O2M_DW_ROWS(O2M_DW_PAIR_STRIDE2, O2M_DW_NO_CLAMP) : : [channel] "m"(k) : O2M_ASM_ALL_REGISTERS);
 }
 
 static __attribute__((noinline)) void rows_stride2_clamped(dw_channel *k) {
-  __asm__ volatile(O2M_DW_ROWS(O2M_DW_PAIR_STRIDE2, O2M_DW_CLAMP) : : [channel] "m"(k) : O2M_DW_CLOBBERS);
+  __asm__ volatile(O2M_DW_ROWS(O2M_DW_PAIR_STRIDE2, O2M_DW_CLAMP) : : [channel] "m"(k) : O2M_ASM_ALL_REGISTERS);
 }
 
 /* Output rows of a channel the fast rows cannot take exactly: plain sums (wrapping as the

@@ -175,7 +175,8 @@ static __attribute__((noinline)) void gather_patch(const o2m_conv2d_i8_params *p
  * instructions per group of four taps): the table's four offsets by one LDM, the four slot words
  * by one STM, 14 and 16 instructions. The padding taps of a last group read the window's origin,
  * and meet zero weights. */
-#define O2M_GATHER_CLOBBERS "r4", "r5", "r6", "r7", "r8", "r9", "r10", "r11", "memory", "cc"
+/* the gather and widening loops' clobbers: r4-r11, beside the operands GCC places */
+#define O2M_R4_TO_R11_CLOBBERS "r4", "r5", "r6", "r7", "r8", "r9", "r10", "r11", "memory", "cc"
 
 static __attribute__((noinline)) void gather_pair(const patch_buffer *b, const int8_t *origin, int32_t stride_w,
                                                   int32_t input_offset, int16_t *pair) {
@@ -201,7 +202,7 @@ static __attribute__((noinline)) void gather_pair(const patch_buffer *b, const i
                      "bne 1b"
                      : [at] "+r"(at), [slot] "+r"(slot)
                      : [origin] "r"(origin), [off] "r"(offsets2), [end] "r"(end)
-                     : O2M_GATHER_CLOBBERS);
+                     : O2M_R4_TO_R11_CLOBBERS);
   } else {
     __asm__ volatile("1:\n\t"
                      "ldmia %[at]!, {r4, r5, r6, r7}\n\t"
@@ -222,7 +223,7 @@ static __attribute__((noinline)) void gather_pair(const patch_buffer *b, const i
                      "bne 1b"
                      : [at] "+r"(at), [slot] "+r"(slot)
                      : [origin] "r"(origin), [off] "r"(offsets2), [end] "r"(end)
-                     : O2M_GATHER_CLOBBERS);
+                     : O2M_R4_TO_R11_CLOBBERS);
   }
 }
 
@@ -334,7 +335,7 @@ static __attribute__((noinline)) void widen_pair(int32_t *to, const int8_t *w, c
                      "bne 1b"
                      : [w] "+r"(w), [to] "+r"(to)
                      : [end] "r"(end)
-                     : "r4", "r5", "r6", "r7", "r8", "r9", "r10", "r11", "memory", "cc");
+                     : O2M_R4_TO_R11_CLOBBERS);
   }
 }
 
@@ -414,19 +415,16 @@ static __attribute__((noinline)) void widen_pair(int32_t *to, const int8_t *w, c
   "cmp   r11, r5\n\t"                             \
   "bne   1b\n\t"
 
-#define O2M_BLOCK_CLOBBERS \
-  "r0", "r1", "r2", "r3", "r4", "r5", "r6", "r7", "r8", "r9", "r10", "r11", "r12", "lr", "memory", "cc"
-
 static __attribute__((noinline)) void block_loop_run(block_loop *loop) {
-  __asm__ volatile(O2M_BLOCK_LOOP(O2M_BLOCK_PASS, O2M_PAIR_NO_CLAMP, "strh") : : [state] "m"(loop) : O2M_BLOCK_CLOBBERS);
+  __asm__ volatile(O2M_BLOCK_LOOP(O2M_BLOCK_PASS, O2M_PAIR_NO_CLAMP, "strh") : : [state] "m"(loop) : O2M_ASM_ALL_REGISTERS);
 }
 
 static __attribute__((noinline)) void block_loop_run_clamped(block_loop *loop) {
-  __asm__ volatile(O2M_BLOCK_LOOP(O2M_BLOCK_PASS, O2M_PAIR_CLAMP, "strh") : : [state] "m"(loop) : O2M_BLOCK_CLOBBERS);
+  __asm__ volatile(O2M_BLOCK_LOOP(O2M_BLOCK_PASS, O2M_PAIR_CLAMP, "strh") : : [state] "m"(loop) : O2M_ASM_ALL_REGISTERS);
 }
 
 static __attribute__((noinline)) void block_loop_run_lone_pixel(block_loop *loop) {
-  __asm__ volatile(O2M_BLOCK_LOOP(O2M_LONE_PASS, O2M_PAIR_CLAMP, "strb") : : [state] "m"(loop) : O2M_BLOCK_CLOBBERS);
+  __asm__ volatile(O2M_BLOCK_LOOP(O2M_LONE_PASS, O2M_PAIR_CLAMP, "strb") : : [state] "m"(loop) : O2M_ASM_ALL_REGISTERS);
 }
 
 /* The last channel of an odd count per group, row 0 of its pair in the paired weights (row 1 is

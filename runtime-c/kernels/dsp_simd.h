@@ -10,6 +10,11 @@
 #include <arm_acle.h>
 #include <stdint.h>
 
+/* The clobber list of an asm loop that takes every core register (its state behind lr): what
+ * the block loops of the Conv and the row loops of the depthwise Conv declare. */
+#define O2M_ASM_ALL_REGISTERS \
+  "r0", "r1", "r2", "r3", "r4", "r5", "r6", "r7", "r8", "r9", "r10", "r11", "r12", "lr", "memory", "cc"
+
 static inline int32_t o2m_load_int8x4(const int8_t *p) {
   int32_t word;
   __builtin_memcpy(&word, p, sizeof word); /* one LDR: Armv7E-M loads unaligned words */
