@@ -94,11 +94,25 @@ static void copy_row(int8_t *to, const int8_t *from, int32_t count) {
   copy_words(to, from, count);
 }
 
-/* A small plane's rows into their padded rows, `to_stride` apart: copy_words without copy_row's
- * per-row call and alignment test, which cost more than a short row's copy. */
+/* A small plane's rows into their padded rows, `to_stride` apart, without copy_row's per-row
+ * call and alignment test, which cost more than a short row's copy: whole words, the last one
+ * overlapping the one before where the width is not a multiple of 4 (it rewrites bytes of this
+ * row only, never the zero points right of it); rows narrower than a word by copy_words. */
 static void copy_plane(int8_t *to, int32_t to_stride, const int8_t *from, int32_t width, int32_t rows) {
+  if (width < 4) {
+    for (int32_t row = 0; row < rows; ++row, to += to_stride, from += width) {
+      copy_words(to, from, width);
+    }
+    return;
+  }
+  const int32_t last = width - 4;
   for (int32_t row = 0; row < rows; ++row, to += to_stride, from += width) {
-    copy_words(to, from, width);
+    for (int32_t i = 0; i < last; i += 4) {
+      const int32_t word = o2m_load_int8x4(from + i);
+      __builtin_memcpy(to + i, &word, sizeof word);
+    }
+    const int32_t word = o2m_load_int8x4(from + last);
+    __builtin_memcpy(to + last, &word, sizeof word);
   }
 }
 
@@ -345,10 +359,6 @@ static inline __attribute__((always_inline)) void channel_rows(const dw_geometry
                                                                int8_t *out, dw_channel *k, int mode,
                                                                int clamps) {
   const int32_t out_h = g->out_h, out_w = g->out_w, stride_h = g->stride_h, row_bytes = g->row_bytes;
-  k->row_bytes = row_bytes;
-  k->odd = out_w & 1;
-  k->pair_bytes = out_w & ~1;
-  k->in_skip = row_bytes * stride_h - g->stride_w * k->pair_bytes;
   int32_t top = -g->pad_top, loaded = -g->pad_top;
   int32_t top_slot = g->first_slot, loaded_slot = g->first_slot; /* their ring slots: row % 3 */
   /* a whole plane: every row in one call; a ring: one row per call, after loading its rows */
@@ -457,7 +467,12 @@ static void depthwise_dsp(const o2m_conv2d_i8_params *p, const int8_t *input, co
   channel_loop *const fast_loop = stride_w == 1 ? (clamps ? channel_stride1_clamped : channel_stride1_saturated)
                                                 : (clamps ? channel_stride2_clamped : channel_stride2_saturated);
 
+  /* what every channel's rows share */
   dw_channel k;
+  k.row_bytes = row_bytes;
+  k.odd = out_w & 1;
+  k.pair_bytes = out_w & ~1;
+  k.in_skip = row_bytes * p->stride_h - stride_w * k.pair_bytes;
   k.output_offset = p->output_offset;
   k.act_min = act_min;
   k.act_max = act_max;
