@@ -144,7 +144,6 @@ function modelRunFrame(model: LoweredModel): number {
  * What an exception entry pushes: 8 words, with an FPU in use 18 more (lazy stacking reserves
  * them), and 4 bytes of padding when it finds the stack pointer off 8-byte alignment.
  */
-/** The frame the core pushes when an interrupt arrives (with the FPU's registers where it has one), plus alignment. */
 export function exceptionFrameBytes(board: Board): number {
   return (board.fpu && board.floatAbi !== 'soft' ? 104 : 32) + 4;
 }

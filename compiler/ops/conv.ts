@@ -158,6 +158,7 @@ function blockPairs(w: ReturnType<typeof planeWindow>, grant = 0): number {
   const most = 2 * Math.min(MAX_BLOCK_PAIRS, MIN_BLOCK_PAIRS + grant);
   return Math.ceil(Math.ceil(pixels / Math.ceil(pixels / most)) / 2);
 }
+
 /** The DSP kernel's record at the start of its scratch: the asm loop's state and the layout. */
 const CONV_RECORD_BYTES = 72;
 

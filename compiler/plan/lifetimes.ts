@@ -166,12 +166,12 @@ export function overlapsInTime(a: Buffer, b: Buffer): boolean {
 
 /** LOAD: the most bytes live at any one step, a lower bound for any placement of these buffers. */
 export function lowerBound(buffers: Buffer[]): number {
-  const last = Math.max(0, ...buffers.map((b) => b.last));
-  let peak = 0;
-  for (let step = 0; step <= last; step++) {
-    let live = 0;
-    for (const b of buffers) if (b.first <= step && step <= b.last) live += b.bytes;
-    peak = Math.max(peak, live);
-  }
-  return peak;
+  return Math.max(0, ...liveBytesPerStep(buffers));
+}
+
+/** The bytes live at each schedule step, from step 0 to the last buffer's last step. */
+export function liveBytesPerStep(buffers: Buffer[]): number[] {
+  const live = new Array<number>(Math.max(0, ...buffers.map((b) => b.last)) + 1).fill(0);
+  for (const b of buffers) for (let step = b.first; step <= b.last; step++) live[step] += b.bytes;
+  return live;
 }

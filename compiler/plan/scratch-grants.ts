@@ -1,7 +1,7 @@
 import { alignUp, type Graph } from '../ir/graph.js';
 import { loweringContext, scratchName, type KernelTarget } from '../ops/op.js';
 import { findOp } from '../ops/registry.js';
-import type { Buffer } from './lifetimes.js';
+import { liveBytesPerStep, type Buffer } from './lifetimes.js';
 
 /**
  * Scratch that a kernel runs faster with more of (OpFamily.scratchGrowth: the int8 Conv's pixel
@@ -13,8 +13,7 @@ import type { Buffer } from './lifetimes.js';
 export function grantScratch(
   graph: Graph, buffers: Buffer[], target?: KernelTarget,
 ): { buffers: Buffer[]; grants: Map<string, number> } {
-  const live = new Array<number>(graph.nodes.length + 1).fill(0);
-  for (const b of buffers) for (let step = b.first; step <= b.last; step++) live[step] += b.bytes;
+  const live = liveBytesPerStep(buffers);
   const peak = Math.max(0, ...live);
   const byName = new Map(buffers.map((b) => [b.name, b]));
   const grants = new Map<string, number>();
