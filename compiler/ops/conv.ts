@@ -106,7 +106,7 @@ function lowerConv2dInt8(ctx: LowerContext, batch: number, inC: number, outC: nu
   const outputQ = quantizationOf(ctx, { output: 0 });
   const output = perTensor(outputQ);
   const w = planeWindow(geo);
-  const paired = pairsWeights(ctx, inC, outC, group);
+  const interleave = weightInterleave(ctx, inC, outC, group);
   return {
     node: ctx.node.name,
     opType: 'Conv',
@@ -118,32 +118,34 @@ function lowerConv2dInt8(ctx: LowerContext, batch: number, inC: number, outC: nu
       input_offset: { int: -input.zeroPoint },
       output_offset: { int: output.zeroPoint },
       ...int8ActivationClamp(ctx, outputQ),
-      weights_paired: { int: paired ? 1 : 0 },
-      block_pairs: { int: paired ? blockPairs(w, ctx.scratchGrant) : 0 },
+      weights_interleave: { int: interleave },
+      block_pairs: { int: interleave === DSP_INTERLEAVE ? blockPairs(w, ctx.scratchGrant) : 0 },
     },
     args: [
-      inputArg(ctx, 0), paired ? pairedConvWeights(ctx, outC, group) : inputArg(ctx, 1),
+      inputArg(ctx, 0), interleave ? interleavedConvWeights(ctx, outC, group, interleave) : inputArg(ctx, 1),
       ctx.node.inputs[2] ? inputArg(ctx, 2) : { kind: 'null', ctype: 'int32_t' },
       ...requantizationArgs(ctx, Array.from({ length: outC }, (_, c) => input.scale * weights.scales[c] / output.scale)),
       outputArg(ctx),
-      conv2dInt8ScratchBytes(inC, outC, group, w, paired, ctx.scratchGrant) > 0 ? { kind: 'scratch', ctype: 'int32_t' } : { kind: 'null', ctype: 'int32_t' },
+      conv2dInt8ScratchBytes(inC, outC, group, w, interleave, ctx.scratchGrant) > 0 ? { kind: 'scratch', ctype: 'int32_t' } : { kind: 'null', ctype: 'int32_t' },
     ],
     macs: batch * outC * w.out_h * w.out_w * (inC / group) * w.k_h * w.k_w,
   };
 }
 
-/**
- * Whether the int8 Conv's weights go to flash in the DSP kernel's order (weights_paired): on a
- * core with the DSP extension and without Helium (whose kernel reads plain rows), for every Conv
- * but a depthwise one (its own kernel reads plain rows). The portable kernel reads either order.
- */
-function pairsWeights(ctx: LowerContext, inC: number, outC: number, group: number): boolean {
-  return Boolean(ctx.target?.dsp && !ctx.target.mve) && !isDepthwise(inC, outC, group);
-}
+/** The weight orders of kernels_int8.h: channel pairs' rows interleaved 4 taps at a time (the DSP kernel) or 16 (Helium's). */
+const [DSP_INTERLEAVE, HELIUM_INTERLEAVE] = [4, 16];
 
-/** Whether the plan sizes the scratch for paired weights: as lowering will, or, not knowing the core, the larger. */
-const plansPaired = (ctx: LowerContext, inC: number, outC: number, group: number) =>
-  ctx.target ? pairsWeights(ctx, inC, outC, group) : !isDepthwise(inC, outC, group);
+/**
+ * The order of the int8 Conv's weights in flash (weights_interleave): on a core with Helium
+ * interleaved by 16 (conv2d_i8_mve.c), with the DSP extension alone by 4 (conv2d_i8.c), else
+ * plain rows; a depthwise Conv's are plain everywhere (its own kernel reads plain rows). The
+ * portable kernel reads every order.
+ */
+function weightInterleave(ctx: LowerContext, inC: number, outC: number, group: number): number {
+  if (isDepthwise(inC, outC, group)) return 0;
+  if (ctx.target?.mve) return HELIUM_INTERLEAVE;
+  return ctx.target?.dsp ? DSP_INTERLEAVE : 0;
+}
 
 /**
  * The DSP kernel's pixel pairs per block: from MIN_BLOCK_PAIRS (where widening a channel pair's
@@ -161,50 +163,57 @@ function blockPairs(w: ReturnType<typeof planeWindow>, grant = 0): number {
 
 /** The DSP kernel's record at the start of its scratch: the asm loop's state and the layout. */
 const CONV_RECORD_BYTES = 72;
+/** The Helium kernel's record (pair_loop in conv2d_i8_mve.c) and the output pixels of its tile (TILE_PIXELS). */
+const [HELIUM_RECORD_BYTES, HELIUM_TILE_PIXELS] = [48, 4];
 
 /**
- * The weights in the DSP kernel's order (runtime-c/kernels/conv2d_i8.c, kernels_int8.h): within
- * each group of the convolution, its output channels in pairs (the last one of an odd count with
- * a row of zeros), each pair's two rows interleaved four taps at a time — channel 0's taps k..k+3,
- * then channel 1's — and the taps padded with zeros to a multiple of four. The 2×2 tile then
- * loads both rows' next four weights with one LDRD. Costs the padding only: K + 3 bytes per
- * channel at most, and one row for an odd channel count per group.
+ * The weights in a fast kernel's order (kernels_int8.h): within each group of the convolution,
+ * its output channels in pairs (the last one of an odd count with a row of zeros), each pair's
+ * two rows interleaved `interleave` taps at a time — channel 0's taps k..k+I-1, then channel
+ * 1's — and the taps padded with zeros to a multiple of I. The DSP kernel's 2×2 tile then loads
+ * both rows' next four weights with one LDRD, Helium's 2×3 tile walks both rows' 16-byte vectors
+ * with one pointer. Costs the padding only: K + I - 1 bytes per channel at most, and one row for
+ * an odd channel count per group.
  */
-function pairedConvWeights(ctx: LowerContext, outC: number, group: number): KernelArg {
+function interleavedConvWeights(ctx: LowerContext, outC: number, group: number, interleave: number): KernelArg {
   const weights = ctx.constants[1];
   if (weights?.dtype !== 'int8') throw new Error(`internal: int8 Conv '${ctx.node.name}' has no constant int8 weights`);
   const data = weights.data as Int8Array;
   const taps = data.length / outC;
-  const fours = Math.ceil(taps / 4);
+  const blocks = Math.ceil(taps / interleave);
   const perGroup = outC / group;
   const pairsPerGroup = Math.ceil(perGroup / 2);
-  const paired = new Int8Array(group * pairsPerGroup * fours * 8);
+  const pairBytes = 2 * blocks * interleave;
+  const out = new Int8Array(group * pairsPerGroup * pairBytes);
   for (let oc = 0; oc < outC; oc++) {
     const [g, j] = [Math.floor(oc / perGroup), oc % perGroup];
-    const pairStart = (g * pairsPerGroup + (j >> 1)) * fours * 8 + (j & 1) * 4;
-    for (let k = 0; k < taps; k++) paired[pairStart + (k >> 2) * 8 + (k & 3)] = data[oc * taps + k];
+    const rowStart = (g * pairsPerGroup + (j >> 1)) * pairBytes + (j & 1) * interleave;
+    for (let k = 0; k < taps; k++) out[rowStart + Math.floor(k / interleave) * 2 * interleave + (k % interleave)] = data[oc * taps + k];
   }
-  return { kind: 'derived', tensor: { name: `${weights.name}::paired`, dtype: 'int8', shape: [paired.length], data: paired } };
+  const name = interleave === DSP_INTERLEAVE ? `${weights.name}::paired` : `${weights.name}::interleaved${interleave}`;
+  return { kind: 'derived', tensor: { name, dtype: 'int8', shape: [out.length], data: out } };
 }
 
 /**
- * The int8 kernel's working memory (kernels_int8.h). With paired weights (a core with the DSP
- * extension) it keeps a record of its loop's state (CONV_RECORD_BYTES) and gathers a block of
- * output pixels' input patches (blockPairs) into
- * int16 columns for SMLAD, two pixels side by side, after a table of each tap's offset in the
- * input; then one channel pair's weights widened to int16, and each output channel's bias and
- * requantisation constants: K taps padded to whole groups of four take 4 bytes each of table, and
- * padded to groups of eight 2 bytes per pixel of the block and 4 of widened weights; each output
- * channel 16 bytes. With plain weights (Helium's kernel, conv2d_i8_mve.c) the table, two pixels'
- * columns and the constants. A depthwise 3×3
+ * The int8 kernel's working memory (kernels_int8.h). With weights interleaved by 4 (a core with
+ * the DSP extension) it keeps a record of its loop's state (CONV_RECORD_BYTES) and gathers a block
+ * of output pixels' input patches (blockPairs) into int16 columns for SMLAD, two pixels side by
+ * side, after a table of each tap's offset in the input; then one channel pair's weights widened
+ * to int16, and each output channel's bias and requantisation constants: K taps padded to whole
+ * groups of four take 4 bytes each of table, and padded to groups of eight 2 bytes per pixel of
+ * the block and 4 of widened weights; each output channel 16 bytes. With weights interleaved by 16
+ * (Helium's kernel, conv2d_i8_mve.c) a record of HELIUM_RECORD_BYTES, each channel's constants
+ * (16 bytes, an odd group's padding row too), and per block of 16 taps a table of 16 uint16
+ * offsets and four pixels' patches. A depthwise 3×3
  * (dilation 1, stride_w 1 or 2; o2m_conv2d_depthwise_i8) instead keeps five padded input rows (a ring
  * of three with its first two mirrored after it, so a window's rows are always one row apart:
  * runtime-c/kernels/conv2d_depthwise_i8.c), each long enough for the word load at
  * the last output and for the input row after pad_left, plus the 0 to 3 bytes that put the input
  * part on a word boundary — or, where all the padded rows the windows reach fit in
  * DEPTHWISE_WHOLE_PLANE_BYTES, all of them; other depthwise shapes get none and run the portable
- * loops. The portable kernel leaves it untouched; where the plan does not know the core, it
- * takes the paired layout's size, the larger.
+ * loops. Plain weights (a core with neither) take none. The portable kernel leaves it untouched;
+ * where the plan does not know the core (`interleave` undefined), it takes the larger of the two
+ * fast kernels' sizes.
  */
 /** O2M_DW_WHOLE_PLANE_BYTES in runtime-c/kernels/conv2d_depthwise_i8.c. */
 const DEPTHWISE_WHOLE_PLANE_BYTES = 1024;
@@ -212,7 +221,7 @@ const DEPTHWISE_WHOLE_PLANE_BYTES = 1024;
 const isDepthwise = (inC: number, outC: number, group: number) => group > 1 && group === inC && outC === inC;
 
 function conv2dInt8ScratchBytes(
-  inC: number, outC: number, group: number, w: ReturnType<typeof planeWindow>, paired: boolean, grant?: number,
+  inC: number, outC: number, group: number, w: ReturnType<typeof planeWindow>, interleave: number | undefined, grant?: number,
 ): number {
   if (isDepthwise(inC, outC, group)) {
     const fast = w.k_h === 3 && w.k_w === 3 && w.dil_h === 1 && w.dil_w === 1 && (w.stride_w === 1 || w.stride_w === 2);
@@ -222,11 +231,35 @@ function conv2dInt8ScratchBytes(
     const paddedRows = (w.out_h - 1) * w.stride_h + 3;
     return paddedRows * rowBytes <= DEPTHWISE_WHOLE_PLANE_BYTES ? paddedRows * rowBytes : 5 * rowBytes;
   }
+  if (interleave === undefined) {
+    return Math.max(...[DSP_INTERLEAVE, HELIUM_INTERLEAVE].map((i) => conv2dInt8ScratchBytes(inC, outC, group, w, i, grant)));
+  }
   const taps = (inC / group) * w.k_h * w.k_w;
+  if (interleave === HELIUM_INTERLEAVE) {
+    const blocks = Math.ceil(taps / HELIUM_INTERLEAVE);
+    const borderTables = heliumBorderTables(w) ? 4 * HELIUM_INTERLEAVE * blocks : 0;
+    return HELIUM_RECORD_BYTES + 32 * group * Math.ceil(outC / group / 2) + (2 + HELIUM_TILE_PIXELS) * HELIUM_INTERLEAVE * blocks + borderTables;
+  }
+  if (interleave !== DSP_INTERLEAVE) return 0;
   const [padded, pairTaps] = [Math.ceil(taps / 4) * 4, Math.ceil(taps / 8) * 8];
-  if (!paired) return 8 * padded + 16 * outC;
   return CONV_RECORD_BYTES + 4 * padded + 4 * blockPairs(w, grant) * pairTaps + 4 * pairTaps + 16 + 16 * outC;
 }
+
+/**
+ * Whether Helium's kernel keeps each tap's row and column in its window (int16, for its border
+ * gather): when some window leaves the input and every extent is below 2^14
+ * (border_tables_wanted in conv2d_i8_mve.c).
+ */
+function heliumBorderTables(w: ReturnType<typeof planeWindow>): boolean {
+  const leaves = w.pad_top > 0 || w.pad_left > 0 ||
+    (w.out_h - 1) * w.stride_h - w.pad_top + (w.k_h - 1) * w.dil_h >= w.in_h ||
+    (w.out_w - 1) * w.stride_w - w.pad_left + (w.k_w - 1) * w.dil_w >= w.in_w;
+  return leaves && [w.in_h, w.in_w, (w.k_h - 1) * w.dil_h, (w.k_w - 1) * w.dil_w].every((e) => e < 0x4000);
+}
+
+/** The interleave the plan sizes the scratch for: lowering's, or undefined where the core is not known. */
+const plannedInterleave = (ctx: LowerContext, inC: number, outC: number, group: number) =>
+  ctx.target ? weightInterleave(ctx, inC, outC, group) : undefined;
 
 function lowerConv2d(ctx: LowerContext, batch: number, inC: number, outC: number, group: number, geo: WindowGeometry): KernelCall {
   const w = planeWindow(geo);
@@ -308,13 +341,14 @@ export const convFamily: OpFamily = {
   scratchBytes(ctx: LowerContext): number {
     if (!isQuantizedNode(ctx)) return 0;
     const { inC, outC, group, geo } = convShapes(ctx);
-    return conv2dInt8ScratchBytes(inC, outC, group, planeWindow(geo), plansPaired(ctx, inC, outC, group), ctx.scratchGrant);
+    return conv2dInt8ScratchBytes(inC, outC, group, planeWindow(geo), plannedInterleave(ctx, inC, outC, group), ctx.scratchGrant);
   },
 
   scratchGrowth(ctx: LowerContext): number {
     if (!isQuantizedNode(ctx)) return 0;
     const { inC, outC, group, geo } = convShapes(ctx);
-    if (!plansPaired(ctx, inC, outC, group)) return 0;
+    const interleave = plannedInterleave(ctx, inC, outC, group);
+    if (interleave === 0 || interleave === HELIUM_INTERLEAVE) return 0;
     const w = planeWindow(geo);
     return blockPairs(w, MAX_BLOCK_PAIRS) - blockPairs(w);
   },

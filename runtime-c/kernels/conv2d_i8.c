@@ -1,17 +1,17 @@
 /* onnx2mcu runtime: int8 Conv (2-D NCHW, grouped, dilated; 1-D as height 1), the definition of
  * the int8 result (TFLite's reference convolution, per-channel requantisation), for weights in
- * either order of kernels_int8.h (plain, or paired for the DSP kernel).
+ * any order of kernels_int8.h (plain, or interleaved for the DSP or the Helium kernel).
  *
  * On cores with the DSP extension (O2M_KERNELS_DSP, onnx2mcu/arch.h) a convolution that is not
- * depthwise, with paired weights, runs as a matrix product on SMLAD: a block of output pixels'
+ * depthwise, with weights interleaved by four, runs as a matrix product on SMLAD: a block of output pixels'
  * input patches is gathered into int16 columns in the scratch buffer (input offset added, padded
  * taps 0, CMSIS-NN's im2col), two pixels side by side; then for each pair of output channels the
  * weights are widened to int16 once for the block, and one asm loop takes every pixel pair of the
  * block, 32 MACs per 22 instructions, started at the channels' biases and requantised by
  * o2m_level_of with constants computed once per call (a layer with a shift that form does not
- * cover runs the definition's loops). On Helium (O2M_KERNELS_MVE, the Cortex-M55), with plain
- * weights, conv2d_i8_mve.c takes the scratch for four pixels' int8 patches and VMLADAVA. Their
- * results equal the definition's bit for bit. */
+ * cover runs the definition's loops). On Helium (O2M_KERNELS_MVE, the Cortex-M55), with weights
+ * interleaved by 16, conv2d_i8_mve.c takes two channels by three pixels at a time on VMLADAVA.
+ * Their results equal the definition's bit for bit. */
 #include <stddef.h>
 
 #include "onnx2mcu/fixed_point.h"
@@ -525,21 +525,23 @@ static __attribute__((noinline)) void conv_dsp(const o2m_conv2d_i8_params *p, co
 }
 #endif
 
-/* The definition's loops, for either order of the weights (`paired` a constant at each call, so
- * the plain order's loops carry nothing of the paired one's). */
+/* The definition's loops, for any order of the weights (`interleaved` a constant at each call,
+ * so the plain order's loops carry nothing of the interleaved one's). */
 static inline __attribute__((always_inline)) void conv_loops(const o2m_conv2d_i8_params *p, const int8_t *input,
                                                              const int8_t *weights, const int32_t *bias,
                                                              const int32_t *multipliers, const int32_t *shifts,
-                                                             int8_t *output, int paired) {
+                                                             int8_t *output, int interleaved) {
   const int32_t in_c_per_group = p->in_c / p->groups;
   const int32_t out_c_per_group = p->out_c / p->groups;
   const int32_t in_plane = p->in_h * p->in_w;
   const int32_t kernel_plane = p->k_h * p->k_w;
   const int32_t out_plane = p->out_h * p->out_w;
   const int32_t taps = in_c_per_group * kernel_plane;
-  /* paired weights (kernels_int8.h): channel j of a group starts at its pair's first group of
-   * four, 4 bytes on for the pair's second row, and its tap k lies at k + 4 · (k / 4) from there */
-  const int32_t pair_bytes = ((taps + 3) & ~3) * 2;
+  /* interleaved weights (kernels_int8.h), I taps at a time: channel j of a group starts at its
+   * pair's first block, I bytes on for the pair's second row, and its tap k lies at
+   * k + I · (k / I) from there (I a power of two) */
+  const int32_t interleave = p->weights_interleave, block_mask = -interleave;
+  const int32_t pair_bytes = interleaved ? ((taps + interleave - 1) & block_mask) * 2 : 0;
   const int32_t pairs_per_group = (out_c_per_group + 1) >> 1;
 
   for (int32_t n = 0; n < p->batch; ++n) {
@@ -548,8 +550,8 @@ static inline __attribute__((always_inline)) void conv_loops(const o2m_conv2d_i8
     for (int32_t oc = 0; oc < p->out_c; ++oc) {
       const int32_t group = oc / out_c_per_group, j = oc % out_c_per_group;
       const int8_t *group_input = image + group * in_c_per_group * in_plane;
-      const int8_t *filter = paired
-                                 ? weights + (group * pairs_per_group + (j >> 1)) * pair_bytes + (j & 1) * 4
+      const int8_t *filter = interleaved
+                                 ? weights + (group * pairs_per_group + (j >> 1)) * pair_bytes + (j & 1) * interleave
                                  : weights + oc * taps;
       const int32_t bias_value = bias != NULL ? bias[oc] : 0;
       int8_t *out_channel = result + oc * out_plane;
@@ -569,11 +571,11 @@ static inline __attribute__((always_inline)) void conv_loops(const o2m_conv2d_i8
             const int8_t *filter_channel = filter + ic * kernel_plane;
             for (int32_t ky = ky_first; ky < ky_last; ++ky) {
               const int32_t row_origin = (iy_origin + ky * p->dil_h) * p->in_w + ix_origin;
-              if (paired) {
+              if (interleaved) {
                 const int32_t row_tap = ic * kernel_plane + ky * p->k_w;
                 for (int32_t kx = kx_first; kx < kx_last; ++kx) {
                   const int32_t k = row_tap + kx;
-                  acc += ((int32_t)in_channel[row_origin + kx * p->dil_w] + p->input_offset) * filter[k + (k & ~3)];
+                  acc += ((int32_t)in_channel[row_origin + kx * p->dil_w] + p->input_offset) * filter[k + (k & block_mask)];
                 }
                 continue;
               }
@@ -592,15 +594,16 @@ static inline __attribute__((always_inline)) void conv_loops(const o2m_conv2d_i8
 }
 
 /* A function of its own, so that a fast variant's call chain does not stand on its frame (the
- * compile-time stack estimate follows call edges). Paired weights reach a core with the DSP
- * extension (its fast or --portable-kernels build) and the host build of its model, never an Arm
- * core without DSP (compiler/ops/conv.ts), whose firmware carries only the plain loops. */
+ * compile-time stack estimate follows call edges). Interleaved weights reach a core with the DSP
+ * extension or Helium (its fast or --portable-kernels build) and the host build of its model,
+ * never an Arm core without DSP (compiler/ops/conv.ts), whose firmware carries only the plain
+ * loops. */
 static __attribute__((noinline)) void conv_portable(const o2m_conv2d_i8_params *p, const int8_t *input,
                                                     const int8_t *weights, const int32_t *bias,
                                                     const int32_t *multipliers, const int32_t *shifts,
                                                     int8_t *output) {
 #if defined(__ARM_FEATURE_DSP) || !defined(__arm__)
-  if (p->weights_paired) {
+  if (p->weights_interleave) {
     conv_loops(p, input, weights, bias, multipliers, shifts, output, 1);
     return;
   }
@@ -612,7 +615,7 @@ void o2m_conv2d_i8(const o2m_conv2d_i8_params *p, const int8_t *input, const int
                    const int32_t *bias, const int32_t *multipliers, const int32_t *shifts,
                    int8_t *output, int32_t *scratch) {
 #if O2M_KERNELS_MVE
-  if (scratch != NULL && !p->weights_paired) {
+  if (scratch != NULL && p->weights_interleave == 16) {
     o2m_conv2d_i8_mve(p, input, weights, bias, multipliers, shifts, output, scratch);
     return;
   }
@@ -620,7 +623,7 @@ void o2m_conv2d_i8(const o2m_conv2d_i8_params *p, const int8_t *input, const int
 #if O2M_KERNELS_DSP
   /* a layer whose shifts the fast requantisation does not cover runs the definition's loops,
    * called from here so that the stack estimate does not stack them on the DSP variant's frame */
-  if (scratch != NULL && p->weights_paired && p->block_pairs > 0 &&
+  if (scratch != NULL && p->weights_interleave == 4 && p->block_pairs > 0 &&
       requant_records(p, bias, multipliers, shifts, requant_area(p, scratch))) {
     conv_dsp(p, input, weights, output, scratch);
     return;

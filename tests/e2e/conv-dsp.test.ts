@@ -69,11 +69,11 @@ describe.each(BOARDS)('o2m_conv2d_i8 on a fast core: %s', (board) => {
     const scratch = m.compiled.plan.buffers.filter((b) => b.name.endsWith('#scratch'));
     expect(scratch.map((b) => b.name).sort()).toHaveLength(CASES.length);
 
-    // The M4's DSP kernel reads the weights paired (kernels_int8.h), the M55's Helium one plain
-    // rows; a depthwise Conv's are plain everywhere.
+    // The M4's DSP kernel reads the weights interleaved by 4 (kernels_int8.h), the M55's Helium
+    // one by 16; a depthwise Conv's are plain everywhere.
     for (const c of CASES) {
-      const paired = m.compiled.lowered.steps.find((s) => s.node === `conv_${c.id}`)!.params.weights_paired;
-      expect(paired, c.id).toEqual({ int: board === 'mps2-an386' && c.id !== 'depthwise' ? 1 : 0 });
+      const interleave = m.compiled.lowered.steps.find((s) => s.node === `conv_${c.id}`)!.params.weights_interleave;
+      expect(interleave, c.id).toEqual({ int: c.id === 'depthwise' ? 0 : board === 'mps2-an386' ? 4 : 16 });
     }
     // The DSP kernel requantises right shifts of 1 to 21 itself: every case but leftshift.
     for (const c of CASES.filter((c) => c.id !== 'depthwise')) {

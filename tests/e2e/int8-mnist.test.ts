@@ -61,7 +61,8 @@ describe('MNIST in int8', () => {
       expect(batch.exitCode, batch.stdout + batch.stderr).toBe(0);
       if (!host) {
         expect(batch.instructions).toHaveLength(samples.length);
-        for (const n of batch.instructions) expect(n).toBeGreaterThan(307_648); // at least one per MAC
+        // at least one instruction per 16 MACs, the most any instruction does (Helium's VMLADAVA.S8)
+        for (const n of batch.instructions) expect(n).toBeGreaterThan(307_648 / 16);
       }
       outputs.push(batch.outputs.map((o) => o.get('probabilities')!.data as Float32Array));
     }

@@ -42,22 +42,24 @@ typedef struct {
   int32_t k_h, k_w, stride_h, stride_w, pad_top, pad_left, dil_h, dil_w, groups;
   int32_t input_offset, output_offset;
   int32_t act_min, act_max;
-  int32_t weights_paired; /* the weights' order: 0 plain, 1 paired (below) */
-  int32_t block_pairs;    /* paired: the DSP variant's output pixel pairs per block (scratch below) */
+  int32_t weights_interleave; /* the weights' order: 0 plain, 4 or 16 interleaved (below) */
+  int32_t block_pairs;        /* interleave 4: the DSP variant's output pixel pairs per block (scratch below) */
 } o2m_conv2d_i8_params;
 
-/* weights: plain, [out_c][in_c / groups][k_h][k_w]; or paired, the DSP kernel's order: with K
+/* weights: plain, [out_c][in_c / groups][k_h][k_w]; or interleaved I = weights_interleave taps
+ * at a time, the fast variants' order — I = 4 for the DSP kernel, 16 for the Helium one: with K
  * taps per output channel, within each group of the convolution its output channels in pairs
- * (an odd count's last with a row of zeros), each pair's rows interleaved four taps at a time
- * (channel 0's taps k..k+3, then channel 1's), the taps padded with zeros to round_up(K, 4).
+ * (an odd count's last with a row of zeros), each pair's rows interleaved I taps at a time
+ * (channel 0's taps k..k+I-1, then channel 1's), the taps padded with zeros to round_up(K, I).
  * Weight (channel j of group g, tap k) is then at
- * ((g · ceil(out_c / groups / 2) + j / 2) · round_up(K, 4) / 4 + k / 4) · 8 + (j % 2) · 4 + k % 4.
+ * ((g · ceil(out_c / groups / 2) + j / 2) · round_up(K, I) / I + k / I) · 2I + (j % 2) · I + k % I.
  * A depthwise Conv's weights are plain. bias may be NULL. scratch: working memory for the fast
  * variants (the portable kernel never touches it), 4-byte aligned, or NULL. With K =
- * (in_c / groups) · k_h · k_w taps per output channel: for paired weights (the DSP variant, which
+ * (in_c / groups) · k_h · k_w taps per output channel: for interleave 4 (the DSP variant, which
  * takes output pixels in blocks of B = block_pairs pairs) 72 + 4 · round_up(K, 4) +
- * 4 · B · round_up(K, 8) + 4 · round_up(K, 8) + 16 + 16 · out_c bytes; for plain weights
- * 8 · round_up(K, 4) + 16 · out_c bytes. Paired weights are word-aligned. */
+ * 4 · B · round_up(K, 8) + 4 · round_up(K, 8) + 16 + 16 · out_c bytes; for interleave 16 (the
+ * Helium variant) 48 + 32 · groups · ceil(out_c / groups / 2) + 96 · ceil(K / 16) bytes.
+ * Interleaved weights are word-aligned. */
 void o2m_conv2d_i8(const o2m_conv2d_i8_params *p, const int8_t *input, const int8_t *weights,
                    const int32_t *bias, const int32_t *multipliers, const int32_t *shifts,
                    int8_t *output, int32_t *scratch);
