@@ -164,7 +164,7 @@ function blockPairs(w: ReturnType<typeof planeWindow>, grant = 0): number {
 /** The DSP kernel's record at the start of its scratch: the asm loop's state and the layout. */
 const CONV_RECORD_BYTES = 72;
 /** The Helium kernel's record (pair_loop in conv2d_i8_mve.c) and the output pixels of its tile (TILE_PIXELS). */
-const [HELIUM_RECORD_BYTES, HELIUM_TILE_PIXELS] = [48, 4];
+const [HELIUM_RECORD_BYTES, HELIUM_TILE_PIXELS] = [52, 4];
 
 /**
  * The weights in a fast kernel's order (kernels_int8.h): within each group of the convolution,

@@ -53,7 +53,7 @@
 typedef struct {
   int32_t constant;       /* bias + io · sum_k w_k, wrapping */
   int32_t multiplier;
-  int32_t left_shift;     /* max(shift, 0) */
+  int32_t left_or_fix;    /* a layer with a left shift: max(shift, 0); else 1 when shift < 0, 0 when 0 */
   int32_t minus_right;    /* min(shift, 0): VRSHL's negative count */
 } channel_constants;
 
@@ -67,24 +67,40 @@ typedef struct {
   int8_t *out;                             /* 28: the first channel's output at the first pixel */
   int32_t output_offset;                   /* 32 */
   int32_t act_min, act_max;                /* 36, 40 */
-  int32_t unused;                          /* 44 */
+  int32_t entry_offset;                    /* 44: where the block loop is entered, from its top */
+  uint32_t entry;                          /* 48: that address, as the loop computes it */
 } pair_loop;
-_Static_assert(sizeof(pair_loop) == 48, "the pair loops read the record at fixed offsets");
+_Static_assert(sizeof(pair_loop) == 52, "the pair loops read the record at fixed offsets");
 
 /* One channel's four sums in `q` requantised in place, by the channel_constants at r5
- * (advanced); q5 holds the output zero point, q6 and q7 the clamp. */
-#define O2M_MVE_REQUANTIZE(q)                   \
+ * (advanced): in a layer whose shifts are all right shifts (or none), the third word is the
+ * rounding fix-up itself (1 where the shift is right, else 0), and no VSHL; in a layer with a
+ * left shift, VSHL by the third word and the fix-up from the right shift's sign. q5 holds the
+ * output zero point, q6 and q7 the clamp. */
+#define O2M_MVE_REQUANTIZE_RIGHT(q)             \
+  "ldmia r5!, {r0, r2, r4, r6}\n\t"             \
+  "vadd.i32 " q ", " q ", r0\n\t"               \
+  "vqrdmulh.s32 " q ", " q ", r2\n\t"           \
+  O2M_MVE_ROUND_AND_CLAMP(q, "r4")
+#define O2M_MVE_REQUANTIZE_LEFT(q)              \
   "ldmia r5!, {r0, r2, r4, r6}\n\t"             \
   "vadd.i32 " q ", " q ", r0\n\t"               \
   "vshl.s32 " q ", r4\n\t"                      \
   "vqrdmulh.s32 " q ", " q ", r2\n\t"           \
-  "lsrs r0, r6, #31\n\t"                        \
+  "lsrs r4, r6, #31\n\t"                        \
+  O2M_MVE_ROUND_AND_CLAMP(q, "r4")
+#define O2M_MVE_ROUND_AND_CLAMP(q, fix)         \
   "vpt.s32 lt, " q ", zr\n\t"                   \
-  "vqsubt.s32 " q ", " q ", r0\n\t"             \
+  "vqsubt.s32 " q ", " q ", " fix "\n\t"        \
   "vrshl.s32 " q ", r6\n\t"                     \
   "vadd.i32 " q ", " q ", q5\n\t"               \
   "vmax.s32 " q ", " q ", q6\n\t"               \
   "vmin.s32 " q ", " q ", q7\n\t"
+
+/* The block loop runs four blocks per pass, entered Duff-style (O2M_MVE_PAIR_LOOP): each block
+ * is fourteen 32-bit instructions. */
+#define UNROLLED_BLOCKS 4
+#define BLOCK_CODE_BYTES 56
 
 /* One block of 16 taps of the 2×4 tile: weights r1, patches r3; `mla` vmladav (the first block,
  * which starts the sums) or vmladava. */
@@ -109,8 +125,13 @@ _Static_assert(sizeof(pair_loop) == 48, "the pair loops read the record at fixed
  * r0 r4 r8 r12 (channel 0, pixels 0-3) and r2 r6 r10 lr (channel 1), weights r1, patches r3 up
  * to r11, constants r5, output r7, record r9; q0-q3 the tile's vectors, then the two channels'
  * lanes; q5-q7 the zero point and the clamp. */
-#define O2M_MVE_PAIR_LOOP(store)                \
+#define O2M_MVE_PAIR_LOOP(requantize, store)    \
   "ldr r9, %[state]\n\t"                        \
+  "adr r0, 4f\n\t"                              \
+  "ldr r2, [r9, #44]\n\t"                       \
+  "add r0, r0, r2\n\t"                          \
+  "orr r0, r0, #1\n\t"                          \
+  "str r0, [r9, #48]\n\t"                       \
   "ldrd r1, r5, [r9, #16]\n\t"                  \
   "ldr r7, [r9, #28]\n\t"                       \
   "ldr r0, [r9, #32]\n\t"                       \
@@ -121,18 +142,20 @@ _Static_assert(sizeof(pair_loop) == 48, "the pair loops read the record at fixed
   "1:\n\t"                                      \
   "ldrd r3, r11, [r9]\n\t"                      \
   O2M_MVE_TILE_BLOCK("vmladav")                 \
-  "b 3f\n\t"                                    \
-  "2:\n\t"                                      \
+  "ldr pc, [r9, #48]\n\t"                       \
+  "4:\n\t"                                      \
   O2M_MVE_TILE_BLOCK("vmladava")                \
-  "3:\n\t"                                      \
+  O2M_MVE_TILE_BLOCK("vmladava")                \
+  O2M_MVE_TILE_BLOCK("vmladava")                \
+  O2M_MVE_TILE_BLOCK("vmladava")                \
   "cmp r3, r11\n\t"                             \
-  "bne 2b\n\t"                                  \
+  "bne 4b\n\t"                                  \
   "vmov q0[2], q0[0], r0, r8\n\t"               \
   "vmov q0[3], q0[1], r4, r12\n\t"              \
   "vmov q1[2], q1[0], r2, r10\n\t"              \
   "vmov q1[3], q1[1], r6, lr\n\t"               \
-  O2M_MVE_REQUANTIZE("q0")                      \
-  O2M_MVE_REQUANTIZE("q1")                      \
+  requantize("q0")                              \
+  requantize("q1")                              \
   "ldrd r12, r3, [r9, #8]\n\t"                  \
   "vctp.32 r3\n\t"                              \
   store                                         \
@@ -154,13 +177,22 @@ _Static_assert(sizeof(pair_loop) == 48, "the pair loops read the record at fixed
   "r0", "r1", "r2", "r3", "r4", "r5", "r6", "r7", "r8", "r9", "r10", "r11", "r12", "lr", "q0", "q1", "q2", "q3", \
       "q5", "q6", "q7", "memory", "cc"
 
-static __attribute__((noinline)) void pair_loop_run(pair_loop *loop) {
-  __asm__ volatile(O2M_MVE_PAIR_LOOP(O2M_MVE_STORE_BOTH) : : [state] "m"(loop) : O2M_MVE_CLOBBERS);
+/* The four loops: right shifts only or some left shift; both channels of each pair stored, or
+ * (an odd channel count's last channel, with its pair's padding row) only the first. */
+static __attribute__((noinline)) void pair_loop_right(pair_loop *loop) {
+  __asm__ volatile(O2M_MVE_PAIR_LOOP(O2M_MVE_REQUANTIZE_RIGHT, O2M_MVE_STORE_BOTH) : : [state] "m"(loop) : O2M_MVE_CLOBBERS);
 }
 
-/* An odd channel count's last channel, with its pair's padding row (not stored). */
-static __attribute__((noinline)) void pair_loop_run_first(pair_loop *loop) {
-  __asm__ volatile(O2M_MVE_PAIR_LOOP(O2M_MVE_STORE_FIRST) : : [state] "m"(loop) : O2M_MVE_CLOBBERS);
+static __attribute__((noinline)) void pair_loop_right_first(pair_loop *loop) {
+  __asm__ volatile(O2M_MVE_PAIR_LOOP(O2M_MVE_REQUANTIZE_RIGHT, O2M_MVE_STORE_FIRST) : : [state] "m"(loop) : O2M_MVE_CLOBBERS);
+}
+
+static __attribute__((noinline)) void pair_loop_left(pair_loop *loop) {
+  __asm__ volatile(O2M_MVE_PAIR_LOOP(O2M_MVE_REQUANTIZE_LEFT, O2M_MVE_STORE_BOTH) : : [state] "m"(loop) : O2M_MVE_CLOBBERS);
+}
+
+static __attribute__((noinline)) void pair_loop_left_first(pair_loop *loop) {
+  __asm__ volatile(O2M_MVE_PAIR_LOOP(O2M_MVE_REQUANTIZE_LEFT, O2M_MVE_STORE_FIRST) : : [state] "m"(loop) : O2M_MVE_CLOBBERS);
 }
 
 /* The scratch: the record, the channels' constants (a padding row's too), the offset table, the
@@ -235,14 +267,15 @@ static conv_scratch scratch_layout(const o2m_conv2d_i8_params *p, int32_t *scrat
 
 /* Each channel's constants, a padding row's included (weights 0, no bias, multiplier 0). */
 static void channel_constants_of(const o2m_conv2d_i8_params *p, const conv_scratch *s, const int8_t *weights,
-                                 const int32_t *bias, const int32_t *multipliers, const int32_t *shifts) {
+                                 const int32_t *bias, const int32_t *multipliers, const int32_t *shifts,
+                                 int left_shifts) {
   const int32_t out_c_per_group = p->out_c / p->groups;
   const uint32_t input_offset = (uint32_t)p->input_offset;
   for (int32_t group = 0; group < p->groups; ++group) {
     for (int32_t j = 0; j < 2 * s->pairs_per_group; ++j) {
       channel_constants *c = s->constants + group * 2 * s->pairs_per_group + j;
       if (j >= out_c_per_group) {
-        c->constant = c->multiplier = c->left_shift = c->minus_right = 0;
+        c->constant = c->multiplier = c->left_or_fix = c->minus_right = 0;
         continue;
       }
       const int32_t oc = group * out_c_per_group + j;
@@ -254,7 +287,7 @@ static void channel_constants_of(const o2m_conv2d_i8_params *p, const conv_scrat
       const uint32_t start = bias != NULL ? (uint32_t)bias[oc] : 0u;
       c->constant = (int32_t)(start + input_offset * (uint32_t)sum);
       c->multiplier = multipliers[oc];
-      c->left_shift = shifts[oc] > 0 ? shifts[oc] : 0;
+      c->left_or_fix = left_shifts ? (shifts[oc] > 0 ? shifts[oc] : 0) : shifts[oc] < 0;
       c->minus_right = shifts[oc] < 0 ? shifts[oc] : 0;
     }
   }
@@ -298,22 +331,38 @@ static inside_ranges inside_ranges_of(const o2m_conv2d_i8_params *p, int with_ta
 /* The gathers are not inlined: the pixel loop keeps its few registers to itself. */
 
 /* The patches of the four pixels whose windows lie inside the input at o0..o3 (their origins),
- * each table load shared by the four. */
+ * each table load shared by the four: 19 instructions per block of 16 taps (GCC's register
+ * allocation of the same intrinsics spent 29). */
 static __attribute__((noinline)) void gather_inside_4(const conv_scratch *s, const int8_t *o0, const int8_t *o1,
                                                       const int8_t *o2, const int8_t *o3) {
   const uint16_t *at = s->offsets;
   int8_t *d = s->patches;
-  for (int32_t b = s->blocks; b > 0; --b, at += 16, d += 64) {
-    const uint16x8_t low = vldrhq_u16(at), high = vldrhq_u16(at + 8);
-    vstrbq_s16(d, vldrbq_gather_offset_s16(o0, low));
-    vstrbq_s16(d + 8, vldrbq_gather_offset_s16(o0, high));
-    vstrbq_s16(d + 16, vldrbq_gather_offset_s16(o1, low));
-    vstrbq_s16(d + 24, vldrbq_gather_offset_s16(o1, high));
-    vstrbq_s16(d + 32, vldrbq_gather_offset_s16(o2, low));
-    vstrbq_s16(d + 40, vldrbq_gather_offset_s16(o2, high));
-    vstrbq_s16(d + 48, vldrbq_gather_offset_s16(o3, low));
-    vstrbq_s16(d + 56, vldrbq_gather_offset_s16(o3, high));
-  }
+  int32_t blocks = s->blocks;
+  __asm__ volatile(
+      "dls lr, %[blocks]\n\t"
+      "1:\n\t"
+      "vldrh.u16 q0, [%[at]], #16\n\t"
+      "vldrh.u16 q1, [%[at]], #16\n\t"
+      "vldrb.s16 q2, [%[o0], q0]\n\t"
+      "vstrb.16 q2, [%[d]], #64\n\t"
+      "vldrb.s16 q3, [%[o0], q1]\n\t"
+      "vstrb.16 q3, [%[d], #-56]\n\t"
+      "vldrb.s16 q2, [%[o1], q0]\n\t"
+      "vstrb.16 q2, [%[d], #-48]\n\t"
+      "vldrb.s16 q3, [%[o1], q1]\n\t"
+      "vstrb.16 q3, [%[d], #-40]\n\t"
+      "vldrb.s16 q2, [%[o2], q0]\n\t"
+      "vstrb.16 q2, [%[d], #-32]\n\t"
+      "vldrb.s16 q3, [%[o2], q1]\n\t"
+      "vstrb.16 q3, [%[d], #-24]\n\t"
+      "vldrb.s16 q2, [%[o3], q0]\n\t"
+      "vstrb.16 q2, [%[d], #-16]\n\t"
+      "vldrb.s16 q3, [%[o3], q1]\n\t"
+      "vstrb.16 q3, [%[d], #-8]\n\t"
+      "le lr, 1b\n\t"
+      : [at] "+r"(at), [d] "+r"(d)
+      : [blocks] "r"(blocks), [o0] "r"(o0), [o1] "r"(o1), [o2] "r"(o2), [o3] "r"(o3)
+      : "lr", "q0", "q1", "q2", "q3", "memory");
 }
 
 /* The patch of one pixel whose window lies inside the input at `origin`, to slot d (16·j on). */
@@ -335,19 +384,37 @@ static __attribute__((noinline)) void gather_border(const o2m_conv2d_i8_params *
                                                     const int8_t *group_input, int32_t iy_origin,
                                                     int32_t ix_origin, int8_t *d) {
   const int8_t *origin = (const int8_t *)((uintptr_t)group_input + (uintptr_t)(iy_origin * p->in_w + ix_origin));
-  const uint16x8_t rows = vdupq_n_u16((uint16_t)p->in_h), columns = vdupq_n_u16((uint16_t)p->in_w);
-  const int16x8_t zero_point = vdupq_n_s16((int16_t)-p->input_offset);
-  const int16_t iy = (int16_t)iy_origin, ix = (int16_t)ix_origin;
   const int16_t *tap_row = s->tap_rows, *tap_column = s->tap_columns;
   const uint16_t *at = s->offsets;
-  for (int32_t half = 2 * s->blocks; half > 0; --half, tap_row += 8, tap_column += 8, at += 8) {
-    const uint16x8_t row = vreinterpretq_u16_s16(vaddq_n_s16(vldrhq_s16(tap_row), iy));
-    const uint16x8_t column = vreinterpretq_u16_s16(vaddq_n_s16(vldrhq_s16(tap_column), ix));
-    const mve_pred16_t inside = vcmphiq_m_u16(columns, column, vcmphiq_u16(rows, row));
-    const int16x8_t taps = vldrbq_gather_offset_z_s16(origin, vldrhq_u16(at), inside);
-    vstrbq_s16(d, vpselq_s16(taps, zero_point, inside));
-    d += (half & 1) ? 56 : 8; /* the block's second half, then the next block's slot */
-  }
+  const int32_t blocks = s->blocks, in_h = p->in_h, in_w = p->in_w, zero_point = -p->input_offset;
+  /* per 8 taps: the rows, columns and offsets, VPT + VCMPT for "row < in_h and column < in_w"
+   * (unsigned), the gather under that predicate, VPSEL of the zero point into the other lanes */
+#define O2M_MVE_BORDER_HALF(store)                    \
+  "vldrh.u16 q0, [%[row]], #16\n\t"                   \
+  "vldrh.u16 q1, [%[column]], #16\n\t"                \
+  "vldrh.u16 q2, [%[at]], #16\n\t"                    \
+  "vadd.i16 q0, q0, %[iy]\n\t"                        \
+  "vadd.i16 q1, q1, %[ix]\n\t"                        \
+  "vpt.u16 hi, q4, q0\n\t"                            \
+  "vcmpt.u16 hi, q5, q1\n\t"                          \
+  "vpst\n\t"                                          \
+  "vldrbt.s16 q3, [%[origin], q2]\n\t"                \
+  "vpsel q3, q3, q6\n\t"                              \
+  store
+  __asm__ volatile(
+      "vdup.16 q4, %[in_h]\n\t"
+      "vdup.16 q5, %[in_w]\n\t"
+      "vdup.16 q6, %[zero_point]\n\t"
+      "dls lr, %[blocks]\n\t"
+      "1:\n\t"
+      O2M_MVE_BORDER_HALF("vstrb.16 q3, [%[d]], #64\n\t")
+      O2M_MVE_BORDER_HALF("vstrb.16 q3, [%[d], #-56]\n\t")
+      "le lr, 1b\n\t"
+      : [row] "+r"(tap_row), [column] "+r"(tap_column), [at] "+r"(at), [d] "+r"(d)
+      : [blocks] "r"(blocks), [origin] "r"(origin), [iy] "r"(iy_origin), [ix] "r"(ix_origin), [in_h] "r"(in_h),
+        [in_w] "r"(in_w), [zero_point] "r"(zero_point)
+      : "lr", "q0", "q1", "q2", "q3", "q4", "q5", "q6", "memory");
+#undef O2M_MVE_BORDER_HALF
 }
 
 /* One output pixel's raw int8 patch to slot d, the zero point where the window leaves the
@@ -381,7 +448,11 @@ void o2m_conv2d_i8_mve(const o2m_conv2d_i8_params *p, const int8_t *input, const
                        const int32_t *bias, const int32_t *multipliers, const int32_t *shifts,
                        int8_t *output, int32_t *scratch) {
   const conv_scratch s = scratch_layout(p, scratch);
-  channel_constants_of(p, &s, weights, bias, multipliers, shifts);
+  int left_shifts = 0;
+  for (int32_t oc = 0; oc < p->out_c; ++oc) {
+    left_shifts |= shifts[oc] > 0;
+  }
+  channel_constants_of(p, &s, weights, bias, multipliers, shifts, left_shifts);
   const int32_t in_c_per_group = p->in_c / p->groups;
   const int32_t out_c_per_group = p->out_c / p->groups;
   const int32_t full_pairs = out_c_per_group / 2, odd = out_c_per_group & 1;
@@ -394,6 +465,8 @@ void o2m_conv2d_i8_mve(const o2m_conv2d_i8_params *p, const int8_t *input, const
   pair_loop *loop = s.loop;
   loop->patches = s.patches;
   loop->patches_end = s.patches + TILE_PIXELS * BLOCK_TAPS * s.blocks;
+  /* after the first block, the other B - 1 = q · 4 + r: the last r of the loop's four first */
+  loop->entry_offset = (UNROLLED_BLOCKS - (s.blocks - 1) % UNROLLED_BLOCKS) * BLOCK_CODE_BYTES;
   loop->out_plane = out_plane;
   loop->output_offset = p->output_offset;
   loop->act_min = p->act_min;
@@ -442,14 +515,14 @@ void o2m_conv2d_i8_mve(const o2m_conv2d_i8_params *p, const int8_t *input, const
         loop->out = group_output + pixel;
         if (full_pairs > 0) {
           loop->last = group_constants + 2 * full_pairs;
-          pair_loop_run(loop);
+          (left_shifts ? pair_loop_left : pair_loop_right)(loop);
         }
         if (odd) {
           loop->weights = group_weights + full_pairs * pair_bytes;
           loop->first = group_constants + 2 * full_pairs;
           loop->last = loop->first + 2;
           loop->out = group_output + 2 * full_pairs * out_plane + pixel;
-          pair_loop_run_first(loop);
+          (left_shifts ? pair_loop_left_first : pair_loop_right_first)(loop);
         }
       }
     }

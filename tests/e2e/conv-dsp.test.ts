@@ -1,10 +1,11 @@
 // The fast variants of o2m_conv2d_i8 against its definition, bit for bit: the Cortex-M4 DSP one
 // (runtime-c/kernels/conv2d_i8.c: int16 patches in arena scratch, SMLAD on two pixels × two
-// output channels, weights in the paired order) on mps2-an386, and the Cortex-M55 Helium one
-// (runtime-c/kernels/conv2d_i8_mve.c: int8 patches of four pixels, VMLADAVA) on mps3-an547. Taps
-// not a multiple of four (27, 5, 6), exactly four, fewer than Helium's 16 and a multiple of it
-// (288), odd output channels and pixel counts one to three past a multiple of four, padding on
-// every side and asymmetric, strides, dilation, groups, a 1-D convolution, a fused ReLU, clips
+// output channels, weights interleaved by four) on mps2-an386, and the Cortex-M55 Helium one
+// (runtime-c/kernels/conv2d_i8_mve.c: int8 patches of four pixels by two channels, VMLADAVA,
+// weights interleaved by 16) on mps3-an547. Taps not a multiple of four (27, 5, 6), exactly
+// four, fewer than Helium's 16 and a multiple of it (288), 16-tap block counts 1 to 5 and 18,
+// odd output channels and pixel counts one to three past a multiple of four, padding on every
+// side and asymmetric, strides, dilation, groups, a 1-D convolution, a fused ReLU, clips
 // that clamp inside int8, a requantisation that shifts left (the DSP kernel hands it to the
 // definition's loops), zero points at both ends of int8, no bias, many taps with saturating
 // outputs, and an input whose tap offsets leave 16 bits (Helium's scalar gather); the depthwise
@@ -53,6 +54,11 @@ const CASES: FastCase[] = [
   // Two groups of three output channels each: the paired order pads each group's odd channel
   // with a row of zeros; K 18 (a partial group of two taps).
   { id: 'groupsodd', x: [1, 4, 5, 6], range: [-1, 1], weight: [6, 2, 3, 3], bias: 6, nodes: conv('groupsodd', { group: 2, pads: [1, 1, 1, 1] }) },
+  // Helium's block loop takes four blocks of 16 taps per pass, entered at the last (B - 1) % 4
+  // after the first block: K 40 (B 3), 63 (B 4, odd channels) and 72 (B 5, one whole pass).
+  { id: 'k40', x: [1, 10, 5, 6], range: [-1, 1], weight: [4, 10, 2, 2], bias: 4, nodes: conv('k40', { pads: [1, 0, 1, 0] }) },
+  { id: 'k63', x: [1, 7, 6, 5], range: [0, 2], weight: [3, 7, 3, 3], bias: 3, nodes: conv('k63', { pads: [1, 1, 1, 1] }) },
+  { id: 'k72', x: [1, 8, 7, 6], range: [-2, 1], weight: [4, 8, 3, 3], bias: 4, nodes: conv('k72', { pads: [1, 1, 1, 1], strides: [2, 1] }) },
 ];
 
 const BOARDS = ['mps2-an386', 'mps3-an547'];

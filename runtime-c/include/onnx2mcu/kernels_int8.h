@@ -58,7 +58,8 @@ typedef struct {
  * (in_c / groups) · k_h · k_w taps per output channel: for interleave 4 (the DSP variant, which
  * takes output pixels in blocks of B = block_pairs pairs) 72 + 4 · round_up(K, 4) +
  * 4 · B · round_up(K, 8) + 4 · round_up(K, 8) + 16 + 16 · out_c bytes; for interleave 16 (the
- * Helium variant) 48 + 32 · groups · ceil(out_c / groups / 2) + 96 · ceil(K / 16) bytes.
+ * Helium variant) 52 + 32 · groups · ceil(out_c / groups / 2) + 96 · ceil(K / 16) bytes, and
+ * 64 · ceil(K / 16) more when some window leaves the input.
  * Interleaved weights are word-aligned. */
 void o2m_conv2d_i8(const o2m_conv2d_i8_params *p, const int8_t *input, const int8_t *weights,
                    const int32_t *bias, const int32_t *multipliers, const int32_t *shifts,
