@@ -126,7 +126,7 @@ function lowerConv2dInt8(ctx: LowerContext, batch: number, inC: number, outC: nu
       ctx.node.inputs[2] ? inputArg(ctx, 2) : { kind: 'null', ctype: 'int32_t' },
       ...requantizationArgs(ctx, Array.from({ length: outC }, (_, c) => input.scale * weights.scales[c] / output.scale)),
       outputArg(ctx),
-      conv2dInt8ScratchBytes(inC, outC, group, w, interleave, ctx.scratchGrant) > 0 ? { kind: 'scratch', ctype: 'int32_t' } : { kind: 'null', ctype: 'int32_t' },
+      conv2dInt8ScratchBytes(inC, outC, group, w, interleave, heliumRows(ctx), ctx.scratchGrant) > 0 ? { kind: 'scratch', ctype: 'int32_t' } : { kind: 'null', ctype: 'int32_t' },
     ],
     macs: batch * outC * w.out_h * w.out_w * (inC / group) * w.k_h * w.k_w,
   };
@@ -217,11 +217,18 @@ function interleavedConvWeights(ctx: LowerContext, outC: number, group: number, 
  */
 /** O2M_DW_WHOLE_PLANE_BYTES in runtime-c/kernels/conv2d_depthwise_i8.c. */
 const DEPTHWISE_WHOLE_PLANE_BYTES = 1024;
+/**
+ * The bytes Helium's depthwise rows may read past the last padded row (a row's last, partial group
+ * of sixteen outputs: dw_mve_rows in conv2d_depthwise_i8.c); on a Helium core, or one not known.
+ */
+const HELIUM_DEPTHWISE_OVERREAD = 32;
+const heliumRows = (ctx: LowerContext) => !ctx.target || Boolean(ctx.target.mve);
 
 const isDepthwise = (inC: number, outC: number, group: number) => group > 1 && group === inC && outC === inC;
 
 function conv2dInt8ScratchBytes(
-  inC: number, outC: number, group: number, w: ReturnType<typeof planeWindow>, interleave: number | undefined, grant?: number,
+  inC: number, outC: number, group: number, w: ReturnType<typeof planeWindow>, interleave: number | undefined, helium: boolean,
+  grant?: number,
 ): number {
   if (isDepthwise(inC, outC, group)) {
     const fast = w.k_h === 3 && w.k_w === 3 && w.dil_h === 1 && w.dil_w === 1 && (w.stride_w === 1 || w.stride_w === 2);
@@ -229,10 +236,11 @@ function conv2dInt8ScratchBytes(
     const lead = (4 - (w.pad_left % 4)) % 4; // so that the input part of a padded row is word-aligned
     const rowBytes = Math.ceil((lead + Math.max(w.stride_w * (w.out_w - 1) + 4, w.pad_left + w.in_w)) / 4) * 4;
     const paddedRows = (w.out_h - 1) * w.stride_h + 3;
-    return paddedRows * rowBytes <= DEPTHWISE_WHOLE_PLANE_BYTES ? paddedRows * rowBytes : 5 * rowBytes;
+    const rows = paddedRows * rowBytes <= DEPTHWISE_WHOLE_PLANE_BYTES ? paddedRows * rowBytes : 5 * rowBytes;
+    return rows + (helium ? HELIUM_DEPTHWISE_OVERREAD : 0);
   }
   if (interleave === undefined) {
-    return Math.max(...[DSP_INTERLEAVE, HELIUM_INTERLEAVE].map((i) => conv2dInt8ScratchBytes(inC, outC, group, w, i, grant)));
+    return Math.max(...[DSP_INTERLEAVE, HELIUM_INTERLEAVE].map((i) => conv2dInt8ScratchBytes(inC, outC, group, w, i, helium, grant)));
   }
   const taps = (inC / group) * w.k_h * w.k_w;
   if (interleave === HELIUM_INTERLEAVE) {
@@ -341,7 +349,7 @@ export const convFamily: OpFamily = {
   scratchBytes(ctx: LowerContext): number {
     if (!isQuantizedNode(ctx)) return 0;
     const { inC, outC, group, geo } = convShapes(ctx);
-    return conv2dInt8ScratchBytes(inC, outC, group, planeWindow(geo), plannedInterleave(ctx, inC, outC, group), ctx.scratchGrant);
+    return conv2dInt8ScratchBytes(inC, outC, group, planeWindow(geo), plannedInterleave(ctx, inC, outC, group), heliumRows(ctx), ctx.scratchGrant);
   },
 
   scratchGrowth(ctx: LowerContext): number {

@@ -329,6 +329,181 @@ static void rows_exact(const dw_channel *k, int32_t stride_w, int32_t out_w) {
   }
 }
 
+#if O2M_KERNELS_MVE
+/* Helium rows: sixteen outputs of a row at a time, in four vectors of int32 lanes, as one asm loop
+ * over a call's rows. Each tap's weight is loaded once for the sixteen; per vector, four input
+ * bytes widened to int32 (at stride_w 2, eight bytes widened to int16 and their even lanes to
+ * int32 by VMOVLB) and a VMLA by the weight, the sums started at the channel's start value; then
+ * requantize_i8_mve.h's requantisation with the channel's constants as scalar operands (VSHL by
+ * the left shift, VQRDMULH, a VPT-predicated VQSUB of the rounding fix-up, VRSHL by the right
+ * shift; the zero point and the clamp) and four narrowing stores, predicated by VCTP in a row's
+ * last, partial group. The sums are the definition's exactly (nine products of int8 by int8 and
+ * the start value, wrapping as its int32 sums do) for every shift, so every channel takes these
+ * rows. A partial group reads up to 30 bytes past the row's last window, which the compiler adds
+ * to the scratch on Helium cores (kernels_int8.h); what it reads there is never stored. */
+typedef struct {
+  const int8_t *row;         /*  0: the current output row's first window's top-left tap */
+  int32_t row_bytes;         /*  4 */
+  int8_t *out;               /*  8: the current row's first output */
+  int32_t out_w;             /* 12 */
+  int32_t rows;              /* 16: output rows left */
+  int32_t row_step;          /* 20: row_bytes · stride_h */
+  const int8_t *weights;     /* 24 */
+  int32_t start;             /* 28 */
+  int32_t left_shift;        /* 32: max(shift, 0) */
+  int32_t multiplier;        /* 36 */
+  int32_t fix;               /* 40: 1 when shift < 0, else 0 */
+  int32_t minus_right;       /* 44: min(shift, 0) */
+  int32_t output_offset;     /* 48 */
+  int32_t act_min, act_max;  /* 52, 56 */
+} dw_mve_rows;
+
+/* tap t (kernel row `row`, column kx) for the four vectors: stride 1, four bytes each */
+#define O2M_DW_MVE_TAP1(row, kx, t)                  \
+  "ldrsb r4, [r3, #" #t "]\n\t"                      \
+  "vldrb.s32 q4, [" row ", #" #kx "]\n\t"            \
+  "vmla.s32 q0, q4, r4\n\t"                          \
+  "vldrb.s32 q4, [" row ", #" #kx " + 4]\n\t"        \
+  "vmla.s32 q1, q4, r4\n\t"                          \
+  "vldrb.s32 q4, [" row ", #" #kx " + 8]\n\t"        \
+  "vmla.s32 q2, q4, r4\n\t"                          \
+  "vldrb.s32 q4, [" row ", #" #kx " + 12]\n\t"       \
+  "vmla.s32 q3, q4, r4\n\t"
+/* stride 2: eight bytes widened to int16, the even ones to int32 */
+#define O2M_DW_MVE_TAP2(row, kx, t)                  \
+  "ldrsb r4, [r3, #" #t "]\n\t"                      \
+  "vldrb.s16 q4, [" row ", #" #kx "]\n\t"            \
+  "vmovlb.s16 q4, q4\n\t"                            \
+  "vmla.s32 q0, q4, r4\n\t"                          \
+  "vldrb.s16 q4, [" row ", #" #kx " + 8]\n\t"        \
+  "vmovlb.s16 q4, q4\n\t"                            \
+  "vmla.s32 q1, q4, r4\n\t"                          \
+  "vldrb.s16 q4, [" row ", #" #kx " + 16]\n\t"       \
+  "vmovlb.s16 q4, q4\n\t"                            \
+  "vmla.s32 q2, q4, r4\n\t"                          \
+  "vldrb.s16 q4, [" row ", #" #kx " + 24]\n\t"       \
+  "vmovlb.s16 q4, q4\n\t"                            \
+  "vmla.s32 q3, q4, r4\n\t"
+#define O2M_DW_MVE_TAPS(tap)                                                                        \
+  tap("r0", 0, 0) tap("r0", 1, 1) tap("r0", 2, 2) tap("r1", 0, 3) tap("r1", 1, 4) tap("r1", 2, 5)   \
+  tap("r2", 0, 6) tap("r2", 1, 7) tap("r2", 2, 8)
+#define O2M_DW_MVE_REQUANTIZE(q)                     \
+  "vshl.s32 " q ", r6\n\t"                           \
+  "vqrdmulh.s32 " q ", " q ", r7\n\t"                \
+  "vpt.s32 lt, " q ", zr\n\t"                        \
+  "vqsubt.s32 " q ", " q ", r8\n\t"                  \
+  "vrshl.s32 " q ", r9\n\t"                          \
+  "vadd.i32 " q ", " q ", r10\n\t"                   \
+  "vmax.s32 " q ", " q ", q5\n\t"                    \
+  "vmin.s32 " q ", " q ", q6\n\t"
+/* Registers: window rows r0-r2, weights r3, weight r4, out r5, left shift r6, multiplier r7,
+ * fix-up r8, right shift r9, zero point r10, start r11, outputs left in the row r12, record lr;
+ * sums q0-q3, input q4, clamp q5 q6. `step` is 16 · stride_w. */
+#define O2M_DW_MVE_ROWS(tap, step)                   \
+  "ldr lr, %[state]\n\t"                             \
+  "ldrd r6, r7, [lr, #32]\n\t"                       \
+  "ldrd r8, r9, [lr, #40]\n\t"                       \
+  "ldr r10, [lr, #48]\n\t"                           \
+  "ldrd r4, r12, [lr, #52]\n\t"                      \
+  "vdup.32 q5, r4\n\t"                               \
+  "vdup.32 q6, r12\n\t"                              \
+  "ldrd r3, r11, [lr, #24]\n\t"                      \
+  "1:\n\t"                                           \
+  "ldrd r0, r4, [lr]\n\t"                            \
+  "add r1, r0, r4\n\t"                               \
+  "add r2, r1, r4\n\t"                               \
+  "ldrd r5, r12, [lr, #8]\n\t"                       \
+  "2:\n\t"                                           \
+  "vdup.32 q0, r11\n\t"                              \
+  "vmov q1, q0\n\t"                                  \
+  "vmov q2, q0\n\t"                                  \
+  "vmov q3, q0\n\t"                                  \
+  O2M_DW_MVE_TAPS(tap)                               \
+  O2M_DW_MVE_REQUANTIZE("q0")                        \
+  O2M_DW_MVE_REQUANTIZE("q1")                        \
+  O2M_DW_MVE_REQUANTIZE("q2")                        \
+  O2M_DW_MVE_REQUANTIZE("q3")                        \
+  "cmp r12, #16\n\t"                                 \
+  "blt 3f\n\t"                                       \
+  "vstrb.32 q0, [r5]\n\t"                            \
+  "vstrb.32 q1, [r5, #4]\n\t"                        \
+  "vstrb.32 q2, [r5, #8]\n\t"                        \
+  "vstrb.32 q3, [r5, #12]\n\t"                       \
+  "adds r5, r5, #16\n\t"                             \
+  "adds r0, r0, #" #step "\n\t"                      \
+  "adds r1, r1, #" #step "\n\t"                      \
+  "adds r2, r2, #" #step "\n\t"                      \
+  "subs r12, r12, #16\n\t"                           \
+  "bne 2b\n\t"                                       \
+  "b 4f\n\t"                                         \
+  "3:\n\t"                                           \
+  "vctp.32 r12\n\t"                                  \
+  "vpst\n\t"                                         \
+  "vstrbt.32 q0, [r5]\n\t"                           \
+  "subs r12, r12, #4\n\t"                            \
+  "ble 4f\n\t"                                       \
+  "vctp.32 r12\n\t"                                  \
+  "vpst\n\t"                                         \
+  "vstrbt.32 q1, [r5, #4]\n\t"                       \
+  "subs r12, r12, #4\n\t"                            \
+  "ble 4f\n\t"                                       \
+  "vctp.32 r12\n\t"                                  \
+  "vpst\n\t"                                         \
+  "vstrbt.32 q2, [r5, #8]\n\t"                       \
+  "subs r12, r12, #4\n\t"                            \
+  "ble 4f\n\t"                                       \
+  "vctp.32 r12\n\t"                                  \
+  "vpst\n\t"                                         \
+  "vstrbt.32 q3, [r5, #12]\n\t"                      \
+  "4:\n\t"                                           \
+  "ldrd r0, r4, [lr, #16]\n\t"                       \
+  "ldr r5, [lr]\n\t"                                 \
+  "add r5, r5, r4\n\t"                               \
+  "str r5, [lr]\n\t"                                 \
+  "ldrd r5, r12, [lr, #8]\n\t"                       \
+  "add r5, r5, r12\n\t"                              \
+  "str r5, [lr, #8]\n\t"                             \
+  "subs r0, r0, #1\n\t"                              \
+  "str r0, [lr, #16]\n\t"                            \
+  "bne 1b\n\t"
+
+#define O2M_DW_MVE_CLOBBERS \
+  "r0", "r1", "r2", "r3", "r4", "r5", "r6", "r7", "r8", "r9", "r10", "r11", "r12", "lr", "q0", "q1", "q2", "q3", "q4", \
+      "q5", "q6", "memory", "cc"
+
+static __attribute__((noinline)) void rows_mve_stride1(dw_mve_rows *r) {
+  __asm__ volatile(O2M_DW_MVE_ROWS(O2M_DW_MVE_TAP1, 16) : : [state] "m"(r) : O2M_DW_MVE_CLOBBERS);
+}
+
+static __attribute__((noinline)) void rows_mve_stride2(dw_mve_rows *r) {
+  __asm__ volatile(O2M_DW_MVE_ROWS(O2M_DW_MVE_TAP2, 32) : : [state] "m"(r) : O2M_DW_MVE_CLOBBERS);
+}
+
+static void rows_mve(const dw_channel *k, int32_t stride_w, int32_t out_w) {
+  dw_mve_rows r;
+  r.row = k->in;
+  r.row_bytes = k->row_bytes;
+  r.out = k->out;
+  r.out_w = out_w;
+  r.rows = k->rows;
+  r.row_step = k->in_skip + stride_w * k->pair_bytes;
+  r.weights = k->weights;
+  r.start = k->raw_start;
+  r.left_shift = k->shift > 0 ? k->shift : 0;
+  r.multiplier = k->multiplier;
+  r.fix = k->shift < 0;
+  r.minus_right = k->shift < 0 ? k->shift : 0;
+  r.output_offset = k->output_offset;
+  r.act_min = k->act_min;
+  r.act_max = k->act_max;
+  if (stride_w == 1) {
+    rows_mve_stride1(&r);
+  } else {
+    rows_mve_stride2(&r);
+  }
+}
+#endif
+
 /* Where a channel's padded rows live (see the top): all of them (whole_plane), or the ring's five
  * slots, row_bytes apart. */
 typedef struct {
@@ -396,8 +571,12 @@ static inline __attribute__((always_inline)) void channel_rows(const dw_geometry
       } else {
         rows_stride2_saturated(k);
       }
-    } else {
+    } else if (mode == 2) {
       rows_exact(k, g->stride_w, out_w);
+    } else {
+#if O2M_KERNELS_MVE
+      rows_mve(k, g->stride_w, out_w);
+#endif
     }
   }
 }
@@ -424,6 +603,12 @@ static __attribute__((noinline)) void channel_exact(const dw_geometry *g, const 
                                                     dw_channel *k) {
   channel_rows(g, plane, out, k, 2, 0);
 }
+#if O2M_KERNELS_MVE
+static __attribute__((noinline)) void channel_mve(const dw_geometry *g, const int8_t *plane, int8_t *out,
+                                                  dw_channel *k) {
+  channel_rows(g, plane, out, k, 3, 0);
+}
+#endif
 
 static void depthwise_dsp(const o2m_conv2d_i8_params *p, const int8_t *input, const int8_t *weights,
                           const int32_t *bias, const int32_t *multipliers, const int32_t *shifts,
@@ -492,7 +677,16 @@ static void depthwise_dsp(const o2m_conv2d_i8_params *p, const int8_t *input, co
       k.raw_start = (int32_t)((uint32_t)(bias != NULL ? bias[c] : 0) + (uint32_t)(input_offset * weight_sum));
       k.multiplier = multipliers[c];
       k.shift = shifts[c];
+#if O2M_KERNELS_MVE
+      /* Helium's rows are exact for every channel: no bounds to prove, and none of the DSP rows
+       * (referenced only here, so that the compiler drops them without a warning) */
+      channel_loop *const loop = channel_mve;
+      (void)fast_loop;
+      (void)channel_exact;
+      (void)channel_setup;
+#else
       channel_loop *const loop = channel_setup(&k) ? fast_loop : channel_exact;
+#endif
       loop(&g, input + image * in_h * in_w, output + image * out_h * out_w, &k);
     }
   }

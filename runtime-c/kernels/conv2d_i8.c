@@ -525,12 +525,12 @@ static __attribute__((noinline)) void conv_dsp(const o2m_conv2d_i8_params *p, co
 }
 #endif
 
-/* The definition's loops, for any order of the weights (`interleaved` a constant at each call,
- * so the plain order's loops carry nothing of the interleaved one's). */
+/* The definition's loops, for any order of the weights (`interleave` 0 for plain rows, else the
+ * width, a constant at each call, so that each order's loops index as plainly as they can). */
 static inline __attribute__((always_inline)) void conv_loops(const o2m_conv2d_i8_params *p, const int8_t *input,
                                                              const int8_t *weights, const int32_t *bias,
                                                              const int32_t *multipliers, const int32_t *shifts,
-                                                             int8_t *output, int interleaved) {
+                                                             int8_t *output, int32_t interleave) {
   const int32_t in_c_per_group = p->in_c / p->groups;
   const int32_t out_c_per_group = p->out_c / p->groups;
   const int32_t in_plane = p->in_h * p->in_w;
@@ -540,7 +540,7 @@ static inline __attribute__((always_inline)) void conv_loops(const o2m_conv2d_i8
   /* interleaved weights (kernels_int8.h), I taps at a time: channel j of a group starts at its
    * pair's first block, I bytes on for the pair's second row, and its tap k lies at
    * k + I · (k / I) from there (I a power of two) */
-  const int32_t interleave = p->weights_interleave, block_mask = -interleave;
+  const int32_t interleaved = interleave != 0, block_mask = -interleave;
   const int32_t pair_bytes = interleaved ? ((taps + interleave - 1) & block_mask) * 2 : 0;
   const int32_t pairs_per_group = (out_c_per_group + 1) >> 1;
 
@@ -603,8 +603,12 @@ static __attribute__((noinline)) void conv_portable(const o2m_conv2d_i8_params *
                                                     const int32_t *multipliers, const int32_t *shifts,
                                                     int8_t *output) {
 #if defined(__ARM_FEATURE_DSP) || !defined(__arm__)
-  if (p->weights_interleave) {
-    conv_loops(p, input, weights, bias, multipliers, shifts, output, 1);
+  if (p->weights_interleave == 4) {
+    conv_loops(p, input, weights, bias, multipliers, shifts, output, 4);
+    return;
+  }
+  if (p->weights_interleave == 16) {
+    conv_loops(p, input, weights, bias, multipliers, shifts, output, 16);
     return;
   }
 #endif

@@ -1,13 +1,15 @@
-// The Cortex-M4 DSP variant of the depthwise o2m_conv2d_i8 (runtime-c/kernels/conv2d_depthwise_i8.c:
+// The fast variants of the depthwise o2m_conv2d_i8 (runtime-c/kernels/conv2d_depthwise_i8.c:
 // a small plane's padded rows held whole in arena scratch, a big one's in a ring of three slots
-// with two mirrored, SMLAD on two outputs per word, asm rows at both strides; a channel the fast
-// rows cannot take exactly in either) against its
+// with two mirrored; on the Cortex-M4 SMLAD on two outputs per word, asm rows at both strides, a
+// channel the fast rows cannot take exactly in either; on the Cortex-M55 Helium rows of sixteen
+// outputs in four vectors) against its
 // definition, bit for bit: 3×3 stride 1 on odd sizes, width 1 and 2, odd channel counts, stride 2
 // with symmetric and MobileNet's [0, 0, 1, 1] padding, mixed strides, no padding, a fused ReLU,
 // Clip(0, 6) and clips that clamp inside int8, zero points at both ends of int8, no bias, batch 2
 // and saturating outputs; 5×5,
 // dilated and 1-D depthwise convolutions get no scratch and keep the portable loops. It runs on the
-// host (portable), on mps2-an386 (DSP) and on that firmware built with -DO2M_PORTABLE_KERNELS.
+// host (portable), on mps2-an386 (DSP) and mps3-an547 (Helium), and on their firmware built with
+// -DO2M_PORTABLE_KERNELS.
 import { describe, expect, it } from 'vitest';
 import { compileInt8 } from '../helpers/int8.js';
 import {
@@ -56,12 +58,18 @@ const CASES: DepthwiseCase[] = [
   dw('k5', [1, 3, 8, 7], [5, 5], [-1, 1], { pads: [2, 2, 2, 2] }, false),
   dw('dilated', [1, 3, 8, 9], [3, 3], [-1, 1], { pads: [2, 2, 2, 2], dilations: [2, 2] }, false),
   dw('conv1d', [1, 4, 11], [3], [-1, 1], { pads: [1, 1] }, false),
+  // Rows of exactly two and one groups of Helium's sixteen outputs (no partial group), at both strides.
+  dw('wide32', [1, 2, 5, 32], [3, 3], [-1, 1], { pads: [1, 1, 1, 1] }, true),
+  dw('wide16s2', [1, 3, 6, 32], [3, 3], [0, 2], { strides: [2, 2], pads: [0, 0, 1, 1] }, true),
 ];
 
-describe('depthwise o2m_conv2d_i8 on a DSP core', () => {
-  it('gives the portable kernel\'s bits on mps2-an386, built fast and built portable, for every shape and offset', async () => {
+// Helium's rows may read 32 bytes past the last padded row (HELIUM_DEPTHWISE_OVERREAD in compiler/ops/conv.ts).
+const BOARDS: [string, number][] = [['mps2-an386', 0], ['mps3-an547', 32]];
+
+describe.each(BOARDS)('depthwise o2m_conv2d_i8 on a fast core: %s', (board, overread) => {
+  it('gives the portable kernel\'s bits, built fast and built portable, for every shape and offset', async () => {
     const calibration = [0, 1, 2, 3].map((i) => sampleCases(CASES, 4000 + 77 * i, 1));
-    const m = compileInt8(casesModel(CASES), calibration, { board: 'mps2-an386', label: 'depthwise-dsp' });
+    const m = compileInt8(casesModel(CASES), calibration, { board, label: `depthwise-dsp-${board}` });
     expect(inputZeroPoint(m, 'x_s1')).toBe(-128);
     expect(inputZeroPoint(m, 'x_w1')).toBe(127);
     // The two clips clamp inside int8 (the other activations' bounds are the output range's ends).
@@ -76,11 +84,13 @@ describe('depthwise o2m_conv2d_i8 on a DSP core', () => {
 
     // Held whole: R = (out_h - 1) · stride_h + 3 padded rows; else a ring of three slots and the
     // mirrors of two. A row: (4 - pad_left % 4) % 4 + max(stride_w · (out_w - 1) + 4, pad_left +
-    // in_w) bytes, rounded up to words (kernels_int8.h); the plan rounds buffers up to 16 bytes.
+    // in_w) bytes, rounded up to words (kernels_int8.h), and on Helium the overread; the plan
+    // rounds buffers up to 16 bytes.
     const scratchBytes = (id: string) => m.compiled.plan.buffers.find((b) => b.name === `dw_${id}#scratch`)!.bytes;
-    expect(scratchBytes('ring1')).toBe(224); // 3 + max(36 + 4, 1 + 37) = 43 → 44; R = 42 rows: 1,848 > 1,024; 5 · 44 = 220
-    expect(scratchBytes('ring2')).toBe(208); // 0 + max(2 · 18 + 4, 38) = 40; R = 43 rows: 1,720; 5 · 40 = 200
-    expect(scratchBytes('narrow')).toBe(16 * 20); // 3 + max(13 + 4, 15) = 20; R = 16 rows: 320
+    const planned = (bytes: number) => Math.ceil((bytes + overread) / 16) * 16;
+    expect(scratchBytes('ring1')).toBe(planned(220)); // 3 + max(36 + 4, 1 + 37) = 43 → 44; R = 42 rows: 1,848 > 1,024; 5 · 44 = 220
+    expect(scratchBytes('ring2')).toBe(planned(200)); // 0 + max(2 · 18 + 4, 38) = 40; R = 43 rows: 1,720; 5 · 40 = 200
+    expect(scratchBytes('narrow')).toBe(planned(16 * 20)); // 3 + max(13 + 4, 15) = 20; R = 16 rows: 320
     expect(int32Argument(m, 'dw_ring1', 4).every((shift) => shift >= 0)).toBe(true);
     expect(int32Argument(m, 'dw_narrow', 4).every((shift) => shift >= 0)).toBe(true);
 
