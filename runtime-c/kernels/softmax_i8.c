@@ -4,7 +4,8 @@
  * Q format chosen so a whole row sums without overflowing int32; the kernel only adds, takes
  * one reciprocal per row and multiplies. With the DSP extension (O2M_KERNELS_DSP) a contiguous
  * row's maximum comes four levels at a time and each output from UMLAL and MLA instead of a
- * 64-bit product, bit for bit the same. */
+ * 64-bit product; with Helium (O2M_KERNELS_MVE) sixteen levels' maximum and four exponentials
+ * and outputs at a time; bit for bit the same. */
 #include "onnx2mcu/kernels_int8_norm.h"
 
 #include "dsp_simd.h"
@@ -15,7 +16,64 @@
 /* The output is e * 256 / sum: the reciprocal's 2^62 less the 2^8 of the output scale. */
 #define O2M_SOFTMAX_OUTPUT_SHIFT (O2M_SOFTMAX_RECIPROCAL_BITS - 8)
 
-#if O2M_KERNELS_DSP
+#if O2M_KERNELS_MVE
+#include <arm_mve.h>
+
+/* Helium, contiguous rows: the maximum by VMAXV on 16 levels at a time; the exponentials four at
+ * a time by a gather from the table at (max - x) (the offsets are never negative) and summed by
+ * VADDVA, exactly as the definition's int32 sum; each output from the 64-bit reciprocal
+ * r = rh · 2^32 + rl without 64-bit lanes:
+ *   (e · r + 2^53) >> 54 = (e · rh + umulh(e, rl) + 2^21) >> 22
+ * because e · r = (e · rh + umulh(e, rl)) · 2^32 + L with L < 2^32, and a fraction below one added
+ * to an integer never carries it across a multiple of 2^22; e · rh < 2^30 (e · r <= 2^62), so the
+ * sum is exact in 32 bits and VRSHR adds the 2^21. Then - 128 and VMIN with 127, as the
+ * definition saturates a row that is all maximum. Tails are predicated. */
+static int32_t row_maximum_mve(const int8_t *in, int32_t n) {
+  int8_t maximum = INT8_MIN;
+  for (int32_t i = 0; i < n; i += 16) {
+    const mve_pred16_t lanes = vctp8q((uint32_t)(n - i));
+    maximum = vmaxvq_p_s8(maximum, vldrbq_z_s8(in + i, lanes), lanes);
+  }
+  return maximum;
+}
+
+/* the four exponentials of in[0..3] (the lanes of `lanes`; others 0) */
+static inline __attribute__((always_inline)) uint32x4_t four_exponentials(const int32_t *exp_table, int32x4_t maximum,
+                                                                         const int8_t *in, mve_pred16_t lanes) {
+  const uint32x4_t distance = vreinterpretq_u32_s32(vsubq_s32(maximum, vldrbq_z_s32(in, lanes)));
+  return vldrwq_gather_shifted_offset_z_u32((const uint32_t *)(const void *)exp_table, distance, lanes);
+}
+
+static inline __attribute__((always_inline)) int32x4_t four_levels(uint32x4_t e, uint32_t low, uint32_t high) {
+  const uint32x4_t scaled = vaddq_u32(vmulq_n_u32(e, high), vmulhq_u32(e, vdupq_n_u32(low)));
+  const int32x4_t level = vsubq_n_s32(vreinterpretq_s32_u32(vrshrq_n_u32(scaled, O2M_SOFTMAX_OUTPUT_SHIFT - 32)), 128);
+  return vminq_s32(level, vdupq_n_s32(127));
+}
+
+static __attribute__((noinline)) void softmax_rows_mve(const o2m_softmax_i8_params *p, const int8_t *input,
+                                                       const int32_t *exp_table, int8_t *output) {
+  const int32_t axis = p->axis;
+  for (int32_t outer = 0; outer < p->outer; ++outer) {
+    const int8_t *in = input + outer * axis;
+    int8_t *out = output + outer * axis;
+    const int32x4_t maximum = vdupq_n_s32(row_maximum_mve(in, axis));
+    uint32_t sum = 0;
+    for (int32_t i = 0; i < axis; i += 4) {
+      const mve_pred16_t lanes = vctp32q((uint32_t)(axis - i));
+      sum = vaddvaq_p_u32(sum, four_exponentials(exp_table, maximum, in + i, lanes), lanes);
+    }
+    const uint64_t reciprocal = ((uint64_t)1 << O2M_SOFTMAX_RECIPROCAL_BITS) / (uint64_t)sum;
+    const uint32_t low = (uint32_t)reciprocal, high = (uint32_t)(reciprocal >> 32);
+    for (int32_t i = 0; i < axis; i += 4) {
+      const mve_pred16_t lanes = vctp32q((uint32_t)(axis - i));
+      const uint32x4_t e = four_exponentials(exp_table, maximum, in + i, lanes);
+      vstrbq_p_s32(out + i, four_levels(e, low, high), lanes);
+    }
+  }
+}
+#endif
+
+#if O2M_KERNELS_DSP && !O2M_KERNELS_MVE
 /* The largest of a contiguous row's n >= 1 levels: four at a time by SSUB8/SEL, the word's four
  * bytes then folded by rotation. */
 static int32_t row_maximum(const int8_t *in, int32_t n) {
@@ -33,6 +91,9 @@ static int32_t row_maximum(const int8_t *in, int32_t n) {
   return maximum;
 }
 
+#endif
+
+#if O2M_KERNELS_DSP
 /* The definition's level ((e · reciprocal + 2^53) >> 54) - 128, saturated at 127, without 64-bit
  * arithmetic in C: UMLAL of e and the reciprocal's low word onto 2^53 gives the low part exactly,
  * the high word's product adds to the upper word alone (e · reciprocal < 2^62, so the upper word
@@ -44,6 +105,9 @@ static inline int32_t softmax_level(uint32_t e, uint32_t reciprocal_low, uint32_
   return __ssat((int32_t)(high >> (O2M_SOFTMAX_OUTPUT_SHIFT - 32)) - 128, 8);
 }
 
+#endif
+
+#if O2M_KERNELS_DSP && !O2M_KERNELS_MVE
 /* Contiguous rows (inner == 1), the definition's arithmetic step for step. */
 static __attribute__((noinline)) void softmax_rows_dsp(const o2m_softmax_i8_params *p, const int8_t *input,
                                                        const int32_t *exp_table, int8_t *output) {
@@ -72,7 +136,12 @@ void o2m_softmax_i8(const o2m_softmax_i8_params *p, const int8_t *input, const i
   if (p->axis <= 0) {
     return;
   }
-#if O2M_KERNELS_DSP
+#if O2M_KERNELS_MVE
+  if (stride == 1) {
+    softmax_rows_mve(p, input, exp_table, output);
+    return;
+  }
+#elif O2M_KERNELS_DSP
   if (stride == 1) {
     softmax_rows_dsp(p, input, exp_table, output);
     return;
