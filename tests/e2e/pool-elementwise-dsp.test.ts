@@ -6,7 +6,11 @@
 // loops (dilation, five columns), same-shape and broadcast (portable) operands, a fused ReLU, zero
 // points at both ends of int8, and inputs drawn past their calibration range so outputs saturate.
 // It runs on the host (portable), on mps2-an386 (DSP) and on that firmware built with
-// -DO2M_PORTABLE_KERNELS.
+// -DO2M_PORTABLE_KERNELS, then the same on mps3-an547 (Cortex-M55: the Helium variants in the same
+// files, 16 elements or windows per vector), with cases at their edges: rows of 32, 33 and 15
+// elements, both operands at one scale, a clamped Mul, pools whose rows hold more than 16 windows
+// (a whole block, a block and a tail, a gathered stride of 3, five columns), a divisor of 1, and
+// global pools of 32, 33, 15 and 400 levels per plane.
 import { describe, expect, it } from 'vitest';
 import { compileInt8 } from '../helpers/int8.js';
 import { casesModel, expectFastEqualsPortable, inputZeroPoint, sampleCases, type FastCase } from '../helpers/fast-kernels.js';
@@ -62,27 +66,73 @@ const AVERAGES: FastCase[] = [
   { id: 'gap9', x: [2, 3, 3, 3], range: [0, 1], nodes: pool('GlobalAveragePool', {}) },
 ];
 
-const CASES = [...MAXPOOLS, ...ELEMENTWISE, ...AVERAGES];
+// Edges of the Helium variants (mps3-an547), after the cases above so that their seeds stay.
+const MAXPOOLS_16: FastCase[] = [
+  // 2×2/2, width 40: 20 windows, one gathered block of 16 and a predicated tail of 4.
+  { id: 'mp2w40', x: [1, 2, 6, 40], range: [-1, 1], nodes: pool('MaxPool', { kernel_shape: [2, 2], strides: [2, 2] }) },
+  // 3×3 stride 1 padded, width 37: 35 inner windows (two blocks of 16 and 3) between two edge windows.
+  { id: 'mp3s1w37', x: [1, 2, 5, 37], range: [0, 2], nodes: pool('MaxPool', { kernel_shape: [3, 3], strides: [1, 1], pads: [1, 1, 1, 1] }) },
+  // 3×3/2 padded, width 67: exactly 32 inner windows, no tail.
+  { id: 'mp3w67', x: [1, 1, 7, 67], range: [-2, 0], nodes: pool('MaxPool', { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] }) },
+  // 2×5 stride 3, width 50: a window of five columns (the loop over any k_w), gathers 3 apart.
+  { id: 'mp25s3', x: [1, 2, 4, 50], range: [-1, 2], nodes: pool('MaxPool', { kernel_shape: [2, 5], strides: [1, 3] }) },
+];
 
-describe('int8 MaxPool, Add/Sub/Mul and AveragePool on a DSP core', () => {
+const ELEMENTWISE_16: FastCase[] = [
+  // 32 elements (two blocks, no tail), 33 (a tail of one), 15 (only the tail).
+  { id: 'add32', x: [2, 16], range: [-1, 2], z: { shape: [2, 16], range: [-0.5, 0.5] }, nodes: binary('Add') },
+  { id: 'sub33', x: [1, 33], range: [0, 1], z: { shape: [1, 33], range: [-2, 2] }, nodes: binary('Sub') },
+  // Both operands at one scale: both shifts 0.
+  { id: 'add15', x: [3, 5], range: [-1, 1], z: { shape: [3, 5], range: [-1, 1] }, nodes: binary('Add') },
+  { id: 'mul48', x: [3, 16], range: [-1, 2], z: { shape: [3, 16], range: [-3, 1] }, nodes: binary('Mul') },
+  // Mul then ReLU (the clamp) over 17 elements.
+  { id: 'mulrelu17', x: [1, 17], range: [-2, 2], z: { shape: [1, 17], range: [-1, 1] }, nodes: binary('Mul', true) },
+];
+
+const AVERAGES_16: FastCase[] = [
+  // 2×2/2, width 40: 20 inner windows, five gathered blocks of four.
+  { id: 'ap2w40', x: [1, 2, 6, 40], range: [-1, 1], nodes: pool('AveragePool', { kernel_shape: [2, 2], strides: [2, 2] }) },
+  // 3×3 stride 1 counting the padding, width 19: 17 inner windows (four blocks and one).
+  { id: 'ap3s1w19', x: [1, 2, 5, 19], range: [0, 2], nodes: pool('AveragePool', { kernel_shape: [3, 3], strides: [1, 1], pads: [1, 1, 1, 1], count_include_pad: 1 }) },
+  // 1×1 stride 2: divisor 1.
+  { id: 'ap1', x: [1, 2, 5, 11], range: [-2, 1], nodes: pool('AveragePool', { kernel_shape: [1, 1], strides: [2, 2] }) },
+  // GlobalAveragePool: 32, 33, 15 and 400 levels per plane.
+  { id: 'gap32', x: [1, 3, 4, 8], range: [-1, 1], nodes: pool('GlobalAveragePool', {}) },
+  { id: 'gap33', x: [1, 2, 3, 11], range: [0, 2], nodes: pool('GlobalAveragePool', {}) },
+  { id: 'gap15', x: [1, 4, 3, 5], range: [-2, 1], nodes: pool('GlobalAveragePool', {}) },
+  { id: 'gap400', x: [1, 2, 20, 20], range: [-1, 1], nodes: pool('GlobalAveragePool', {}) },
+];
+
+const CASES = [...MAXPOOLS, ...ELEMENTWISE, ...AVERAGES, ...MAXPOOLS_16, ...ELEMENTWISE_16, ...AVERAGES_16];
+
+/** Compiles CASES for `board` and checks its fast and portable firmware against the host. */
+async function expectBoardEqualsPortable(board: string, label: string) {
+  const calibration = [0, 1, 2, 3].map((i) => sampleCases(CASES, 3000 + 77 * i, 1));
+  const m = compileInt8(casesModel(CASES), calibration, { board, label });
+  expect(inputZeroPoint(m, 'x_mp2')).toBe(-128);
+  expect(inputZeroPoint(m, 'x_mp3')).toBe(127);
+  expect(inputZeroPoint(m, 'x_sub')).toBe(127);
+  expect(inputZeroPoint(m, 'z_sub')).toBe(-128);
+  // Each case reaches the kernel it is written for (the ReLU fused into its Add or Mul).
+  const kernels = m.compiled.manifest.layers.map((l) => l.kernel).filter((k) => !/quantize_linear/.test(k));
+  const count = (kernel: string) => kernels.filter((k) => k === kernel).length;
+  expect(count('o2m_maxpool3d_i8')).toBe(MAXPOOLS.length + MAXPOOLS_16.length);
+  expect(count('o2m_add_i8')).toBe(4 + 3);
+  expect(count('o2m_mul_i8')).toBe(1 + 2);
+  expect(count('o2m_avgpool2d_i8')).toBe(4 + 3);
+  expect(count('o2m_global_avgpool_i8')).toBe(2 + 4);
+  expect(kernels).toHaveLength(CASES.length);
+
+  const counts = await expectFastEqualsPortable(m, CASES, sampleCases(CASES, 17, 1.5));
+  expect(counts.fast).toBeLessThan(counts.portable);
+}
+
+describe('int8 MaxPool, Add/Sub/Mul and AveragePool on a DSP core and on Helium', () => {
   it('give the portable kernels\' bits on mps2-an386, built fast and built portable, for every shape and offset', async () => {
-    const calibration = [0, 1, 2, 3].map((i) => sampleCases(CASES, 3000 + 77 * i, 1));
-    const m = compileInt8(casesModel(CASES), calibration, { board: 'mps2-an386', label: 'pool-elementwise-dsp' });
-    expect(inputZeroPoint(m, 'x_mp2')).toBe(-128);
-    expect(inputZeroPoint(m, 'x_mp3')).toBe(127);
-    expect(inputZeroPoint(m, 'x_sub')).toBe(127);
-    expect(inputZeroPoint(m, 'z_sub')).toBe(-128);
-    // Each case reaches the kernel it is written for (the ReLU fused into its Add).
-    const kernels = m.compiled.manifest.layers.map((l) => l.kernel).filter((k) => !/quantize_linear/.test(k));
-    const count = (kernel: string) => kernels.filter((k) => k === kernel).length;
-    expect(count('o2m_maxpool3d_i8')).toBe(MAXPOOLS.length);
-    expect(count('o2m_add_i8')).toBe(4);
-    expect(count('o2m_mul_i8')).toBe(1);
-    expect(count('o2m_avgpool2d_i8')).toBe(4);
-    expect(count('o2m_global_avgpool_i8')).toBe(2);
-    expect(kernels).toHaveLength(CASES.length);
+    await expectBoardEqualsPortable('mps2-an386', 'pool-elementwise-dsp');
+  }, 300_000);
 
-    const counts = await expectFastEqualsPortable(m, CASES, sampleCases(CASES, 17, 1.5));
-    expect(counts.fast).toBeLessThan(counts.portable);
+  it('give the portable kernels\' bits on mps3-an547 (Helium), built fast and built portable, for every shape and offset', async () => {
+    await expectBoardEqualsPortable('mps3-an547', 'pool-elementwise-mve');
   }, 300_000);
 });
