@@ -9,11 +9,13 @@
 // -DO2M_PORTABLE_KERNELS, then the same on mps3-an547 (Cortex-M55: the Helium variants in the same
 // files, 16 elements or windows per vector), with cases at their edges: rows of 32, 33 and 15
 // elements, both operands at one scale, a clamped Mul, pools whose rows hold more than 16 windows
-// (a whole block, a block and a tail, a gathered stride of 3, five columns), a divisor of 1, and
-// global pools of 32, 33, 15 and 400 levels per plane.
+// (a whole block, a block and a tail, a gathered stride of 3, five columns, 2×2 at stride 1), a
+// divisor of 1, global pools of 32, 33, 15 and 400 levels per plane, fused Clips whose bounds
+// clamp inside int8 (the ReLU cases' bounds are all of int8: calibration puts their zero point at
+// -128), and a tensor added to itself (both operands at one scale).
 import { describe, expect, it } from 'vitest';
 import { compileInt8 } from '../helpers/int8.js';
-import { casesModel, expectFastEqualsPortable, inputZeroPoint, sampleCases, type FastCase } from '../helpers/fast-kernels.js';
+import { activationBounds, casesModel, expectFastEqualsPortable, inputZeroPoint, sampleCases, type FastCase } from '../helpers/fast-kernels.js';
 
 type Attrs = Record<string, number | number[]>;
 const pool = (op: string, attrs: Attrs) => (x: string, y: string) => [{ op, inputs: [x], outputs: [y], attrs }];
@@ -103,7 +105,34 @@ const AVERAGES_16: FastCase[] = [
   { id: 'gap400', x: [1, 2, 20, 20], range: [-1, 1], nodes: pool('GlobalAveragePool', {}) },
 ];
 
-const CASES = [...MAXPOOLS, ...ELEMENTWISE, ...AVERAGES, ...MAXPOOLS_16, ...ELEMENTWISE_16, ...AVERAGES_16];
+// Stride-1 windows of the unrolled Helium variants: 2×2 MaxPool and AveragePool over rows of 34
+// and 20 windows, and 1×1 (divisor 1) at stride 1 along rows.
+const STRIDE1_16: FastCase[] = [
+  { id: 'mp2s1', x: [1, 2, 4, 35], range: [-1, 1], nodes: pool('MaxPool', { kernel_shape: [2, 2], strides: [1, 1] }) },
+  { id: 'ap2s1', x: [1, 2, 4, 21], range: [0, 1], nodes: pool('AveragePool', { kernel_shape: [2, 2], strides: [1, 1] }) },
+  { id: 'ap1s1', x: [1, 2, 5, 11], range: [-1, 1], nodes: pool('AveragePool', { kernel_shape: [1, 1], strides: [2, 1] }) },
+];
+
+// Clamps inside int8 (a fused Clip whose bounds lie inside the output's range, which calibration
+// widens to hold 0: act_min above -128, act_max below 127) and one tensor added to itself (both
+// operands at exactly one scale, both shifts 0).
+const clipped = (op: string, lo: number, hi: number) => (x: string, y: string, _w: string, _b: string, z: string) => {
+  const bound = (name: string, value: number) =>
+    ({ op: 'Constant', inputs: [], outputs: [name], attrs: { value: { tensor: { dtype: 'float32' as const, shape: [], data: [value] } } } });
+  return [{ op, name: `${y}_op`, inputs: [x, z], outputs: [`${y}_pre`] }, bound(`${y}_lo`, lo), bound(`${y}_hi`, hi),
+    { op: 'Clip', inputs: [`${y}_pre`, `${y}_lo`, `${y}_hi`], outputs: [y] }];
+};
+const CLAMPS_16: FastCase[] = [
+  { id: 'addclip', x: [1, 37], range: [-1, 2], z: { shape: [1, 37], range: [-1, 1] }, nodes: clipped('Add', 0.25, 1.5) },
+  { id: 'mulclip', x: [2, 20], range: [-2, 2], z: { shape: [2, 20], range: [0, 1] }, nodes: clipped('Mul', -1, -0.25) },
+  { id: 'addself', x: [1, 19], range: [-2, 1], nodes: (x, y) => [{ op: 'Add', inputs: [x, x], outputs: [y] }] },
+  // The same clamps with the other operand at the larger scale, and with one scale twice.
+  { id: 'subclip', x: [1, 21], range: [0, 1], z: { shape: [1, 21], range: [-2, 2] }, nodes: clipped('Sub', -1.5, -0.25) },
+  { id: 'addselfclip', x: [1, 35], range: [-1, 1], nodes: (x, y, w, b) => clipped('Add', 0.3, 1)(x, y, w, b, x) },
+];
+
+const CASES = [...MAXPOOLS, ...ELEMENTWISE, ...AVERAGES, ...MAXPOOLS_16, ...ELEMENTWISE_16, ...AVERAGES_16, ...STRIDE1_16,
+  ...CLAMPS_16];
 
 /** Compiles CASES for `board` and checks its fast and portable firmware against the host. */
 async function expectBoardEqualsPortable(board: string, label: string) {
@@ -116,12 +145,17 @@ async function expectBoardEqualsPortable(board: string, label: string) {
   // Each case reaches the kernel it is written for (the ReLU fused into its Add or Mul).
   const kernels = m.compiled.manifest.layers.map((l) => l.kernel).filter((k) => !/quantize_linear/.test(k));
   const count = (kernel: string) => kernels.filter((k) => k === kernel).length;
-  expect(count('o2m_maxpool3d_i8')).toBe(MAXPOOLS.length + MAXPOOLS_16.length);
-  expect(count('o2m_add_i8')).toBe(4 + 3);
-  expect(count('o2m_mul_i8')).toBe(1 + 2);
-  expect(count('o2m_avgpool2d_i8')).toBe(4 + 3);
+  expect(count('o2m_maxpool3d_i8')).toBe(MAXPOOLS.length + MAXPOOLS_16.length + 1);
+  expect(count('o2m_add_i8')).toBe(4 + 3 + 4);
+  expect(count('o2m_mul_i8')).toBe(1 + 2 + 1);
+  expect(count('o2m_avgpool2d_i8')).toBe(4 + 3 + 2);
   expect(count('o2m_global_avgpool_i8')).toBe(2 + 4);
   expect(kernels).toHaveLength(CASES.length);
+  // The clipped cases clamp inside int8.
+  expect(activationBounds(m, 'y_addclip_op')[0]).toBeGreaterThan(-128);
+  expect(activationBounds(m, 'y_mulclip_op')[1]).toBeLessThan(127);
+  expect(activationBounds(m, 'y_subclip_op')[1]).toBeLessThan(127);
+  expect(activationBounds(m, 'y_addselfclip_op')[0]).toBeGreaterThan(-128);
 
   const counts = await expectFastEqualsPortable(m, CASES, sampleCases(CASES, 17, 1.5));
   expect(counts.fast).toBeLessThan(counts.portable);
