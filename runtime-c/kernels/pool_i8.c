@@ -49,17 +49,31 @@ static int8_t rounded_mean(int32_t sum, int32_t divisor) {
  *   share one call (their rows, divisor and padding term are the same).
  * GlobalAveragePool: each plane's sum is VADDVA.S8 over 16 levels at a time (exact in int32),
  * the last spatial % 16 predicated, then the definition's rounded_mean. */
-/* The definition's window ox of output row oy (no dilation). */
-static int8_t average_window(const o2m_avgpool2d_i8_params *p, const int8_t *in, int32_t oy, int32_t ox) {
+/* The definition's window ox of output row oy (no dilation): its taps inside the input are rows
+ * [max(y, 0), min(y + k_h, in_h)) by columns [max(x, 0), min(x + k_w, in_w)), summed a row at a
+ * time by one load predicated to those columns (the others load as 0) and VADDVA.S8 when there
+ * are at most 16, one by one otherwise; then the definition's divisor and rounded_mean. Out of
+ * line: the edge windows of every row call it. */
+static __attribute__((noinline)) int8_t average_window(const o2m_avgpool2d_i8_params *p, const int8_t *in,
+                                                       int32_t oy, int32_t ox) {
   const int32_t y = oy * p->stride_h - p->pad_top, x = ox * p->stride_w - p->pad_left;
   const int32_t rows_inside = o2m_taps_inside(y, 1, p->k_h, 0, p->in_h);
   const int32_t rows_padded = o2m_taps_inside(y, 1, p->k_h, -p->pad_top, p->in_h + p->pad_bottom);
   const int32_t columns_inside = o2m_taps_inside(x, 1, p->k_w, 0, p->in_w);
   const int32_t columns_padded = o2m_taps_inside(x, 1, p->k_w, -p->pad_left, p->in_w + p->pad_right);
+  const int32_t first = x > 0 ? x : 0, in_w = p->in_w;
+  const int8_t *row = in + (y > 0 ? y : 0) * in_w + first;
   int32_t sum = 0;
-  for (int32_t iy = y > 0 ? y : 0; iy < y + p->k_h && iy < p->in_h; ++iy) {
-    for (int32_t ix = x > 0 ? x : 0; ix < x + p->k_w && ix < p->in_w; ++ix) {
-      sum += in[iy * p->in_w + ix];
+  if (columns_inside <= 16) {
+    const mve_pred16_t columns = vctp8q((uint32_t)columns_inside);
+    for (int32_t r = 0; r < rows_inside; ++r, row += in_w) {
+      sum = vaddvaq_s8(sum, vldrbq_z_s8(row, columns));
+    }
+  } else {
+    for (int32_t r = 0; r < rows_inside; ++r, row += in_w) {
+      for (int32_t c = 0; c < columns_inside; ++c) {
+        sum += row[c];
+      }
     }
   }
   const int32_t inside = rows_inside * columns_inside;

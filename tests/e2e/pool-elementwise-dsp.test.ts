@@ -131,8 +131,15 @@ const CLAMPS_16: FastCase[] = [
   { id: 'addselfclip', x: [1, 35], range: [-1, 1], nodes: (x, y, w, b) => clipped('Add', 0.3, 1)(x, y, w, b, x) },
 ];
 
+// Windows of 17 and 18 columns: AveragePool's edge windows with more than 16 columns inside
+// (summed one by one), and a MaxPool wider than Helium's gate (the definition's loops).
+const WIDE_16: FastCase[] = [
+  { id: 'ap18', x: [1, 2, 3, 40], range: [-1, 1], nodes: pool('AveragePool', { kernel_shape: [1, 18], strides: [1, 4], pads: [0, 1, 0, 1] }) },
+  { id: 'mp17', x: [1, 2, 3, 40], range: [0, 1], nodes: pool('MaxPool', { kernel_shape: [1, 17], strides: [1, 4], pads: [0, 16, 0, 16] }) },
+];
+
 const CASES = [...MAXPOOLS, ...ELEMENTWISE, ...AVERAGES, ...MAXPOOLS_16, ...ELEMENTWISE_16, ...AVERAGES_16, ...STRIDE1_16,
-  ...CLAMPS_16];
+  ...CLAMPS_16, ...WIDE_16];
 
 /** Compiles CASES for `board` and checks its fast and portable firmware against the host. */
 async function expectBoardEqualsPortable(board: string, label: string) {
@@ -145,10 +152,10 @@ async function expectBoardEqualsPortable(board: string, label: string) {
   // Each case reaches the kernel it is written for (the ReLU fused into its Add or Mul).
   const kernels = m.compiled.manifest.layers.map((l) => l.kernel).filter((k) => !/quantize_linear/.test(k));
   const count = (kernel: string) => kernels.filter((k) => k === kernel).length;
-  expect(count('o2m_maxpool3d_i8')).toBe(MAXPOOLS.length + MAXPOOLS_16.length + 1);
+  expect(count('o2m_maxpool3d_i8')).toBe(MAXPOOLS.length + MAXPOOLS_16.length + 1 + 1);
   expect(count('o2m_add_i8')).toBe(4 + 3 + 4);
   expect(count('o2m_mul_i8')).toBe(1 + 2 + 1);
-  expect(count('o2m_avgpool2d_i8')).toBe(4 + 3 + 2);
+  expect(count('o2m_avgpool2d_i8')).toBe(4 + 3 + 2 + 1);
   expect(count('o2m_global_avgpool_i8')).toBe(2 + 4);
   expect(kernels).toHaveLength(CASES.length);
   // The clipped cases clamp inside int8.
