@@ -196,11 +196,23 @@ static __attribute__((noinline)) int add_row_mve(const o2m_add_i8_params *p, con
   };
   const int clamps = p->act_min != -128 || p->act_max != 127;
   if (p->a_shift == 0 && p->b_shift < 0) {
-    (clamps ? add_mve_a_unshifted_clamped : add_mve_a_unshifted)(&k, a, b, out, length);
+    if (clamps) {
+      add_mve_a_unshifted_clamped(&k, a, b, out, length);
+    } else {
+      add_mve_a_unshifted(&k, a, b, out, length);
+    }
   } else if (p->b_shift == 0 && p->a_shift < 0) {
-    (clamps ? add_mve_b_unshifted_clamped : add_mve_b_unshifted)(&k, a, b, out, length);
+    if (clamps) {
+      add_mve_b_unshifted_clamped(&k, a, b, out, length);
+    } else {
+      add_mve_b_unshifted(&k, a, b, out, length);
+    }
   } else {
-    (clamps ? add_mve_any_clamped : add_mve_any)(&k, a, b, out, length);
+    if (clamps) {
+      add_mve_any_clamped(&k, a, b, out, length);
+    } else {
+      add_mve_any(&k, a, b, out, length);
+    }
   }
   return 1;
 }
@@ -265,7 +277,11 @@ static __attribute__((noinline)) int mul_row_mve(const o2m_mul_i8_params *p, con
   const mul_mve_constants k = {p->a_offset, p->b_offset, p->output_multiplier,
                                p->output_offset * (1 << -p->output_shift), p->output_shift, p->act_min,
                                p->act_max};
-  (p->act_min != -128 || p->act_max != 127 ? mul_mve_clamped : mul_mve)(&k, a, b, out, length);
+  if (p->act_min != -128 || p->act_max != 127) {
+    mul_mve_clamped(&k, a, b, out, length);
+  } else {
+    mul_mve(&k, a, b, out, length);
+  }
   return 1;
 }
 #else

@@ -87,6 +87,8 @@ typedef struct {
   int32_t in_w, k_w, stride, pad_left, out_w;
   int32_t inner_first, inner_end; /* the windows wholly inside the input's columns */
   int32_t top_step;               /* stride_h · in_w */
+  int32_t inner_x;                /* inner_first · stride - pad_left, the first inner window's column */
+  int32_t edges;                  /* 1 when some windows are clipped at the left or right edge */
 } mve_maxpool_plan;
 
 static __attribute__((noinline)) int8_t mve_edge_window_max(const int8_t *top, int32_t rows, int32_t in_w,
@@ -122,8 +124,10 @@ static __attribute__((noinline)) int8_t mve_edge_window_max(const int8_t *top, i
 /* `count` output rows from `top`, each over `rows` input rows. Defined for 2×2 and 3×3 windows
  * wholly inside the input's rows (unrolled; a gather's tap kx of 1 or 2 is in its offsets,
  * 15 · 16 + 2 <= 255) and for any, each with 16-byte loads (stride 1) and with gathers (other
- * strides). The plan is copied into locals: the int8 stores may alias anything. */
-#define DEFINE_MVE_MAXPOOL_ROWS(name, ROWS, KW, GATHER)                                                        \
+ * strides); 2×2 also without the edge loops (EDGES 0), for layers with no clipped window, the
+ * common unpadded 2×2/2, where they cost more than the row's windows. The plan is copied into
+ * locals: the int8 stores may alias anything. */
+#define DEFINE_MVE_MAXPOOL_ROWS(name, ROWS, KW, EDGES)                                                         \
   static __attribute__((noinline)) void name(const mve_maxpool_plan *plan, const int8_t *top,                 \
                                              int32_t given_rows, int8_t *out, int32_t count) {                \
     const mve_maxpool_plan c = *plan;                                                                         \
@@ -136,10 +140,10 @@ static __attribute__((noinline)) int8_t mve_edge_window_max(const int8_t *top, i
     (void)offsets2;                                                                                           \
     for (; count > 0; --count, top += c.top_step, out += c.out_w) {                                           \
       int32_t x = -c.pad_left;                                                                                \
-      for (int32_t ox = 0; ox < c.inner_first; ++ox, x += stride) {                                           \
+      for (int32_t ox = 0; (EDGES) && ox < c.inner_first; ++ox, x += stride) {                               \
         out[ox] = mve_edge_window_max(top, rows, in_w, x, k_w);                                               \
       }                                                                                                       \
-      const int8_t *left = top + x;                                                                           \
+      const int8_t *left = top + ((EDGES) ? x : c.inner_x);                                                   \
       int8_t *o = out + c.inner_first;                                                                        \
       for (int32_t blocks = inner >> 4; blocks > 0; --blocks, left += 16 * stride, o += 16) {                 \
         int8x16_t best;                                                                                       \
@@ -153,16 +157,17 @@ static __attribute__((noinline)) int8_t mve_edge_window_max(const int8_t *top, i
         vstrbq_p_s8(o, best, tail);                                                                           \
       }                                                                                                       \
       x += inner * stride;                                                                                    \
-      for (int32_t ox = c.inner_end; ox < c.out_w; ++ox, x += stride) {                                       \
+      for (int32_t ox = c.inner_end; (EDGES) && ox < c.out_w; ++ox, x += stride) {                            \
         out[ox] = mve_edge_window_max(top, rows, in_w, x, k_w);                                               \
       }                                                                                                       \
     }                                                                                                         \
   }
 #define LOAD_FULL(row, kx) vldrbq_s8((row) + (kx))
 #define LOAD_TAIL(row, kx) vldrbq_z_s8((row) + (kx), tail)
-DEFINE_MVE_MAXPOOL_ROWS(mve_maxpool_rows_2x2, 2, 2, 0)
-DEFINE_MVE_MAXPOOL_ROWS(mve_maxpool_rows_3x3, 3, 3, 0)
-DEFINE_MVE_MAXPOOL_ROWS(mve_maxpool_rows_any, 0, 0, 0)
+DEFINE_MVE_MAXPOOL_ROWS(mve_maxpool_rows_2x2, 2, 2, 1)
+DEFINE_MVE_MAXPOOL_ROWS(mve_maxpool_rows_2x2_inner, 2, 2, 0)
+DEFINE_MVE_MAXPOOL_ROWS(mve_maxpool_rows_3x3, 3, 3, 1)
+DEFINE_MVE_MAXPOOL_ROWS(mve_maxpool_rows_any, 0, 0, 1)
 #undef LOAD_FULL
 #undef LOAD_TAIL
 /* the offsets of tap kx: in the vector for 1 and 2 (a constant kx where KW is), else on the base */
@@ -171,6 +176,7 @@ DEFINE_MVE_MAXPOOL_ROWS(mve_maxpool_rows_any, 0, 0, 0)
 #define LOAD_FULL(row, kx) vldrbq_gather_offset_s8(GATHER_BASE(row, kx), GATHER_OFFSETS(kx))
 #define LOAD_TAIL(row, kx) vldrbq_gather_offset_z_s8(GATHER_BASE(row, kx), GATHER_OFFSETS(kx), tail)
 DEFINE_MVE_MAXPOOL_ROWS(mve_maxpool_rows_2x2_strided, 2, 2, 1)
+DEFINE_MVE_MAXPOOL_ROWS(mve_maxpool_rows_2x2_strided_inner, 2, 2, 0)
 DEFINE_MVE_MAXPOOL_ROWS(mve_maxpool_rows_3x3_strided, 3, 3, 1)
 #undef GATHER_OFFSETS
 #undef GATHER_BASE
@@ -187,14 +193,22 @@ static inline void mve_maxpool_rows(const mve_maxpool_plan *c, const int8_t *top
   const int square2 = rows == 2 && c->k_w == 2, square3 = rows == 3 && c->k_w == 3;
   if (c->stride == 1) {
     if (square2) {
-      mve_maxpool_rows_2x2(c, top, rows, out, count);
+      if (c->edges) {
+        mve_maxpool_rows_2x2(c, top, rows, out, count);
+      } else {
+        mve_maxpool_rows_2x2_inner(c, top, rows, out, count);
+      }
     } else if (square3) {
       mve_maxpool_rows_3x3(c, top, rows, out, count);
     } else {
       mve_maxpool_rows_any(c, top, rows, out, count);
     }
   } else if (square2) {
-    mve_maxpool_rows_2x2_strided(c, top, rows, out, count);
+    if (c->edges) {
+      mve_maxpool_rows_2x2_strided(c, top, rows, out, count);
+    } else {
+      mve_maxpool_rows_2x2_strided_inner(c, top, rows, out, count);
+    }
   } else if (square3) {
     mve_maxpool_rows_3x3_strided(c, top, rows, out, count);
   } else {
@@ -218,7 +232,9 @@ static __attribute__((noinline)) int maxpool2d_i8_mve(const o2m_pool3d_params *p
   int32_t inner_end = reach >= 0 ? reach / stride_w + 1 : 0;
   inner_end = inner_end < out_w ? inner_end : out_w;
   inner_end = inner_end > inner_first ? inner_end : inner_first;
-  const mve_maxpool_plan c = {in_w, k_w, stride_w, pad_left, out_w, inner_first, inner_end, stride_h * in_w};
+  const mve_maxpool_plan c = {in_w,          k_w,       stride_w,        pad_left,
+                              out_w,         inner_first, inner_end,     stride_h * in_w,
+                              inner_first * stride_w - pad_left, inner_first > 0 || inner_end < out_w};
   /* the output rows whose windows lie wholly inside the input's rows, a run as y only grows */
   int32_t full_first = 0;
   while (full_first < out_h && full_first * stride_h - pad_top < 0) {

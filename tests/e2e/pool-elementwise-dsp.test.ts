@@ -138,8 +138,14 @@ const WIDE_16: FastCase[] = [
   { id: 'mp17', x: [1, 2, 3, 40], range: [0, 1], nodes: pool('MaxPool', { kernel_shape: [1, 17], strides: [1, 4], pads: [0, 16, 0, 16] }) },
 ];
 
+// 2×2 at stride 1 padded left and right: Helium's 2×2 rows with their edge windows (the
+// unpadded 2×2 cases above take the variant without them).
+const PADDED_16: FastCase[] = [
+  { id: 'mp2s1pad', x: [1, 2, 3, 20], range: [-1, 2], nodes: pool('MaxPool', { kernel_shape: [2, 2], strides: [1, 1], pads: [0, 1, 0, 1] }) },
+];
+
 const CASES = [...MAXPOOLS, ...ELEMENTWISE, ...AVERAGES, ...MAXPOOLS_16, ...ELEMENTWISE_16, ...AVERAGES_16, ...STRIDE1_16,
-  ...CLAMPS_16, ...WIDE_16];
+  ...CLAMPS_16, ...WIDE_16, ...PADDED_16];
 
 /** Compiles CASES for `board` and checks its fast and portable firmware against the host. */
 async function expectBoardEqualsPortable(board: string, label: string) {
@@ -152,7 +158,7 @@ async function expectBoardEqualsPortable(board: string, label: string) {
   // Each case reaches the kernel it is written for (the ReLU fused into its Add or Mul).
   const kernels = m.compiled.manifest.layers.map((l) => l.kernel).filter((k) => !/quantize_linear/.test(k));
   const count = (kernel: string) => kernels.filter((k) => k === kernel).length;
-  expect(count('o2m_maxpool3d_i8')).toBe(MAXPOOLS.length + MAXPOOLS_16.length + 1 + 1);
+  expect(count('o2m_maxpool3d_i8')).toBe(MAXPOOLS.length + MAXPOOLS_16.length + 1 + 1 + 1);
   expect(count('o2m_add_i8')).toBe(4 + 3 + 4);
   expect(count('o2m_mul_i8')).toBe(1 + 2 + 1);
   expect(count('o2m_avgpool2d_i8')).toBe(4 + 3 + 2 + 1);
