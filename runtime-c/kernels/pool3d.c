@@ -65,6 +65,208 @@ static int64_t flat_index(const o2m_pool3d_params *p, int32_t plane, int32_t z, 
   return (int64_t)plane * volume(p->in_size) + within;
 }
 
+#if O2M_KERNELS_MVE
+#include <arm_mve.h>
+
+/* int8 MaxPool of a 2-D window (depth 1, no dilation, k_w <= 16, stride_w 1 to 16) in Helium,
+ * 16 outputs of an output row per pass. Why it equals maxpool3d_i8: without dilation a window's
+ * taps inside the input are the rectangle of rows [max(y, 0), min(y + k_h, in_h)) by columns
+ * [max(x, 0), min(x + k_w, in_w)), and the definition's result is the maximum of -128 and those
+ * taps (padded taps never count); max is exact and order-free, so any grouping gives the same
+ * value. The output columns whose k_w columns all lie inside the input (x >= 0 and
+ * x + k_w <= in_w) take VMAX.S8 over the window's rows and columns, lane j holding window
+ * ox + j: at stride 1 one 16-byte load per tap (columns x + kx .. x + kx + 15), at other strides
+ * one gather per tap (VLDRB.S8 with byte offsets j · stride_w, at most 15 · 16 = 240). The last
+ * count % 16 windows take the same pass with predicated loads and store (VCTP): inactive lanes
+ * load nothing and store nothing, so no byte outside the windows' columns is read. A clipped
+ * window near the left or right edge takes, per row, its columns inside the input in one
+ * predicated load and VMAXV over the active lanes only, from -128. An output row with no input
+ * row gives -128, as the definition's does. The output rows whose windows lie wholly inside the
+ * input's rows share one call. */
+typedef struct {
+  int32_t in_w, k_w, stride, pad_left, out_w;
+  int32_t inner_first, inner_end; /* the windows wholly inside the input's columns */
+  int32_t top_step;               /* stride_h · in_w */
+  int32_t inner_x;                /* inner_first · stride - pad_left, the first inner window's column */
+  int32_t edges;                  /* 1 when some windows are clipped at the left or right edge */
+} mve_maxpool_plan;
+
+static __attribute__((noinline)) int8_t mve_edge_window_max(const int8_t *top, int32_t rows, int32_t in_w,
+                                                            int32_t x, int32_t k_w) {
+  const int32_t first = x > 0 ? x : 0;
+  const int32_t last = x + k_w < in_w ? x + k_w : in_w;
+  int8_t best = -128;
+  if (last > first) {
+    const mve_pred16_t columns = vctp8q((uint32_t)(last - first));
+    for (int32_t r = 0; r < rows; ++r, top += in_w) {
+      best = vmaxvq_p_s8(best, vldrbq_z_s8(top + first, columns), columns);
+    }
+  }
+  return best;
+}
+
+/* The maximum of the windows at `left`: LOAD(row, kx) is the 16 lanes' tap kx of a row. */
+#define MVE_MAXPOOL_WINDOWS(best, LOAD, left)                         \
+  do {                                                                \
+    const int8_t *row_ = (left);                                      \
+    best = LOAD(row_, 0);                                             \
+    for (int32_t kx_ = 1; kx_ < k_w; ++kx_) {                         \
+      best = vmaxq_s8(best, LOAD(row_, kx_));                         \
+    }                                                                 \
+    for (int32_t r_ = 1; r_ < rows; ++r_) {                           \
+      row_ += in_w;                                                   \
+      for (int32_t kx_ = 0; kx_ < k_w; ++kx_) {                       \
+        best = vmaxq_s8(best, LOAD(row_, kx_));                       \
+      }                                                               \
+    }                                                                 \
+  } while (0)
+
+/* `count` output rows from `top`, each over `rows` input rows. Defined for 2×2 and 3×3 windows
+ * wholly inside the input's rows (unrolled; a gather's tap kx of 1 or 2 is in its offsets,
+ * 15 · 16 + 2 <= 255) and for any, each with 16-byte loads (stride 1) and with gathers (other
+ * strides); 2×2 also without the edge loops (EDGES 0), for layers with no clipped window, the
+ * common unpadded 2×2/2, where they cost more than the row's windows. The plan is copied into
+ * locals: the int8 stores may alias anything. */
+#define DEFINE_MVE_MAXPOOL_ROWS(name, ROWS, KW, EDGES)                                                         \
+  static __attribute__((noinline)) void name(const mve_maxpool_plan *plan, const int8_t *top,                 \
+                                             int32_t given_rows, int8_t *out, int32_t count) {                \
+    const mve_maxpool_plan c = *plan;                                                                         \
+    const int32_t k_w = (KW) ? (KW) : c.k_w, rows = (ROWS) ? (ROWS) : given_rows;                             \
+    const int32_t in_w = c.in_w, stride = c.stride, inner = c.inner_end - c.inner_first;                      \
+    const uint8x16_t offsets0 = vmulq_n_u8(vidupq_n_u8(0, 1), (uint8_t)stride);                               \
+    const uint8x16_t offsets1 = vaddq_n_u8(offsets0, 1), offsets2 = vaddq_n_u8(offsets0, 2);                  \
+    (void)offsets0;                                                                                           \
+    (void)offsets1;                                                                                           \
+    (void)offsets2;                                                                                           \
+    for (; count > 0; --count, top += c.top_step, out += c.out_w) {                                           \
+      int32_t x = -c.pad_left;                                                                                \
+      for (int32_t ox = 0; (EDGES) && ox < c.inner_first; ++ox, x += stride) {                               \
+        out[ox] = mve_edge_window_max(top, rows, in_w, x, k_w);                                               \
+      }                                                                                                       \
+      const int8_t *left = top + ((EDGES) ? x : c.inner_x);                                                   \
+      int8_t *o = out + c.inner_first;                                                                        \
+      for (int32_t blocks = inner >> 4; blocks > 0; --blocks, left += 16 * stride, o += 16) {                 \
+        int8x16_t best;                                                                                       \
+        MVE_MAXPOOL_WINDOWS(best, LOAD_FULL, left);                                                           \
+        vstrbq_s8(o, best);                                                                                   \
+      }                                                                                                       \
+      if ((inner & 15) != 0) {                                                                                \
+        const mve_pred16_t tail = vctp8q((uint32_t)(inner & 15));                                             \
+        int8x16_t best;                                                                                       \
+        MVE_MAXPOOL_WINDOWS(best, LOAD_TAIL, left);                                                           \
+        vstrbq_p_s8(o, best, tail);                                                                           \
+      }                                                                                                       \
+      x += inner * stride;                                                                                    \
+      for (int32_t ox = c.inner_end; (EDGES) && ox < c.out_w; ++ox, x += stride) {                            \
+        out[ox] = mve_edge_window_max(top, rows, in_w, x, k_w);                                               \
+      }                                                                                                       \
+    }                                                                                                         \
+  }
+#define LOAD_FULL(row, kx) vldrbq_s8((row) + (kx))
+#define LOAD_TAIL(row, kx) vldrbq_z_s8((row) + (kx), tail)
+DEFINE_MVE_MAXPOOL_ROWS(mve_maxpool_rows_2x2, 2, 2, 1)
+DEFINE_MVE_MAXPOOL_ROWS(mve_maxpool_rows_2x2_inner, 2, 2, 0)
+DEFINE_MVE_MAXPOOL_ROWS(mve_maxpool_rows_3x3, 3, 3, 1)
+DEFINE_MVE_MAXPOOL_ROWS(mve_maxpool_rows_any, 0, 0, 1)
+#undef LOAD_FULL
+#undef LOAD_TAIL
+/* the offsets of tap kx: in the vector for 1 and 2 (a constant kx where KW is), else on the base */
+#define GATHER_OFFSETS(kx) ((kx) == 1 ? offsets1 : (kx) == 2 ? offsets2 : offsets0)
+#define GATHER_BASE(row, kx) ((row) + ((kx) == 1 || (kx) == 2 ? 0 : (kx)))
+#define LOAD_FULL(row, kx) vldrbq_gather_offset_s8(GATHER_BASE(row, kx), GATHER_OFFSETS(kx))
+#define LOAD_TAIL(row, kx) vldrbq_gather_offset_z_s8(GATHER_BASE(row, kx), GATHER_OFFSETS(kx), tail)
+DEFINE_MVE_MAXPOOL_ROWS(mve_maxpool_rows_2x2_strided, 2, 2, 1)
+DEFINE_MVE_MAXPOOL_ROWS(mve_maxpool_rows_2x2_strided_inner, 2, 2, 0)
+DEFINE_MVE_MAXPOOL_ROWS(mve_maxpool_rows_3x3_strided, 3, 3, 1)
+#undef GATHER_OFFSETS
+#undef GATHER_BASE
+#define GATHER_OFFSETS(kx) offsets0
+#define GATHER_BASE(row, kx) ((row) + (kx))
+DEFINE_MVE_MAXPOOL_ROWS(mve_maxpool_rows_any_strided, 0, 0, 1)
+#undef GATHER_OFFSETS
+#undef GATHER_BASE
+#undef LOAD_FULL
+#undef LOAD_TAIL
+
+static inline void mve_maxpool_rows(const mve_maxpool_plan *c, const int8_t *top, int32_t rows, int8_t *out,
+                                    int32_t count) {
+  const int square2 = rows == 2 && c->k_w == 2, square3 = rows == 3 && c->k_w == 3;
+  if (c->stride == 1) {
+    if (square2) {
+      if (c->edges) {
+        mve_maxpool_rows_2x2(c, top, rows, out, count);
+      } else {
+        mve_maxpool_rows_2x2_inner(c, top, rows, out, count);
+      }
+    } else if (square3) {
+      mve_maxpool_rows_3x3(c, top, rows, out, count);
+    } else {
+      mve_maxpool_rows_any(c, top, rows, out, count);
+    }
+  } else if (square2) {
+    if (c->edges) {
+      mve_maxpool_rows_2x2_strided(c, top, rows, out, count);
+    } else {
+      mve_maxpool_rows_2x2_strided_inner(c, top, rows, out, count);
+    }
+  } else if (square3) {
+    mve_maxpool_rows_3x3_strided(c, top, rows, out, count);
+  } else {
+    mve_maxpool_rows_any_strided(c, top, rows, out, count);
+  }
+}
+
+static __attribute__((noinline)) int maxpool2d_i8_mve(const o2m_pool3d_params *p, const int8_t *input,
+                                                     int8_t *output) {
+  if (p->in_size[0] != 1 || p->out_size[0] != 1 || p->kernel[0] != 1 || p->pads_begin[0] != 0 ||
+      p->dilations[1] != 1 || p->dilations[2] != 1 || p->kernel[2] < 1 || p->kernel[2] > 16 ||
+      p->strides[2] < 1 || p->strides[2] > 16) {
+    return 0;
+  }
+  const int32_t in_h = p->in_size[1], in_w = p->in_size[2], out_h = p->out_size[1], out_w = p->out_size[2];
+  const int32_t k_h = p->kernel[1], k_w = p->kernel[2], stride_h = p->strides[1], stride_w = p->strides[2];
+  const int32_t pad_top = p->pads_begin[1], pad_left = p->pads_begin[2];
+  int32_t inner_first = (pad_left + stride_w - 1) / stride_w; /* x >= 0 */
+  inner_first = inner_first < out_w ? inner_first : out_w;
+  const int32_t reach = in_w - k_w + pad_left; /* x + k_w <= in_w  <=>  ox · stride_w <= reach */
+  int32_t inner_end = reach >= 0 ? reach / stride_w + 1 : 0;
+  inner_end = inner_end < out_w ? inner_end : out_w;
+  inner_end = inner_end > inner_first ? inner_end : inner_first;
+  const mve_maxpool_plan c = {in_w,          k_w,       stride_w,        pad_left,
+                              out_w,         inner_first, inner_end,     stride_h * in_w,
+                              inner_first * stride_w - pad_left, inner_first > 0 || inner_end < out_w};
+  /* the output rows whose windows lie wholly inside the input's rows, a run as y only grows */
+  int32_t full_first = 0;
+  while (full_first < out_h && full_first * stride_h - pad_top < 0) {
+    ++full_first;
+  }
+  int32_t full_end = full_first;
+  while (full_end < out_h && full_end * stride_h - pad_top + k_h <= in_h) {
+    ++full_end;
+  }
+  for (int32_t plane = 0; plane < p->batch_channels; ++plane) {
+    const int8_t *in = input + plane * in_h * in_w;
+    int8_t *out = output + plane * out_h * out_w;
+    for (int32_t oy = 0; oy < out_h;) {
+      const int32_t y = oy * stride_h - pad_top;
+      const int32_t first_row = y > 0 ? y : 0;
+      const int32_t rows = (y + k_h < in_h ? y + k_h : in_h) - first_row;
+      const int32_t count = oy == full_first && full_end > full_first ? full_end - full_first : 1;
+      if (rows > 0) {
+        mve_maxpool_rows(&c, in + first_row * in_w, rows, out, count);
+      } else {
+        for (int32_t ox = 0; ox < out_w; ++ox) {
+          out[ox] = -128;
+        }
+      }
+      oy += count;
+      out += count * out_w;
+    }
+  }
+  return 1;
+}
+#endif
+
 #if O2M_KERNELS_DSP
 /* int8 MaxPool of a 2-D window (depth 1, no dilation, at most four columns) on Armv7E-M.
  * Why it equals maxpool3d_i8: without dilation a window's taps inside the input are the
@@ -280,6 +482,12 @@ static __attribute__((noinline)) int maxpool2d_i8_dsp(const o2m_pool3d_params *p
   }
   return 1;
 }
+#endif
+#if O2M_KERNELS_MVE && O2M_KERNELS_DSP
+#define MAXPOOL_FAST_i8(p, input, output) (maxpool2d_i8_mve(p, input, output) || maxpool2d_i8_dsp(p, input, output))
+#elif O2M_KERNELS_MVE
+#define MAXPOOL_FAST_i8(p, input, output) maxpool2d_i8_mve(p, input, output)
+#elif O2M_KERNELS_DSP
 #define MAXPOOL_FAST_i8(p, input, output) maxpool2d_i8_dsp(p, input, output)
 #else
 #define MAXPOOL_FAST_i8(p, input, output) 0
