@@ -50,6 +50,57 @@ static inline __attribute__((always_inline)) int32x4_t four_levels(uint32x4_t e,
   return vminq_s32(level, vdupq_n_s32(127));
 }
 
+/* A masked row (o2m_masked_softmax_i8): the same steps with each lane's mask byte as a predicate
+ * — kept where it is not masked_value — on the maximum, the sum and the output, whose masked
+ * lanes take -128; a row with nothing kept uses exp_table[0] for every position, as the
+ * definition does. */
+static __attribute__((noinline)) void masked_softmax_rows_mve(const o2m_masked_softmax_i8_params *p,
+                                                              const int8_t *input, const uint8_t *mask,
+                                                              const int32_t *exp_table, int8_t *output) {
+  const int32_t axis = p->axis;
+  const uint8_t masked_value = p->masked_value;
+  for (int32_t outer = 0; outer < p->outer; ++outer) {
+    const int8_t *in = input + outer * axis;
+    int8_t *out = output + outer * axis;
+    int8_t largest = INT8_MIN;
+    mve_pred16_t any_kept = 0;
+    for (int32_t i = 0; i < axis; i += 16) {
+      const mve_pred16_t lanes = vctp8q((uint32_t)(axis - i));
+      const mve_pred16_t kept = vcmpneq_m_n_u8(vldrbq_z_u8(mask + i, lanes), masked_value, lanes);
+      largest = vmaxvq_p_s8(largest, vldrbq_z_s8(in + i, kept), kept);
+      any_kept |= kept;
+    }
+    const int all_masked = any_kept == 0;
+    const int32x4_t maximum = vdupq_n_s32(largest);
+    uint32_t sum = 0;
+    if (all_masked) {
+      sum = (uint32_t)axis * (uint32_t)exp_table[0];
+    } else {
+      for (int32_t i = 0; i < axis; i += 4) {
+        const mve_pred16_t lanes = vctp32q((uint32_t)(axis - i));
+        const mve_pred16_t kept = vcmpneq_m_n_u32(vldrbq_z_u32(mask + i, lanes), masked_value, lanes);
+        sum = vaddvaq_p_u32(sum, four_exponentials(exp_table, maximum, in + i, kept), kept);
+      }
+    }
+    if ((int32_t)sum <= 0) {
+      return; /* axis == 0: nothing to write */
+    }
+    const uint64_t reciprocal = ((uint64_t)1 << O2M_SOFTMAX_RECIPROCAL_BITS) / (uint64_t)sum;
+    const uint32_t low = (uint32_t)reciprocal, high = (uint32_t)(reciprocal >> 32);
+    const int32x4_t lowest = vdupq_n_s32(-128);
+    for (int32_t i = 0; i < axis; i += 4) {
+      const mve_pred16_t lanes = vctp32q((uint32_t)(axis - i));
+      if (all_masked) {
+        vstrbq_p_s32(out + i, four_levels(vdupq_n_u32((uint32_t)exp_table[0]), low, high), lanes);
+        continue;
+      }
+      const mve_pred16_t kept = vcmpneq_m_n_u32(vldrbq_z_u32(mask + i, lanes), masked_value, lanes);
+      const int32x4_t level = four_levels(four_exponentials(exp_table, maximum, in + i, kept), low, high);
+      vstrbq_p_s32(out + i, vpselq_s32(level, lowest, kept), lanes);
+    }
+  }
+}
+
 static __attribute__((noinline)) void softmax_rows_mve(const o2m_softmax_i8_params *p, const int8_t *input,
                                                        const int32_t *exp_table, int8_t *output) {
   const int32_t axis = p->axis;
@@ -178,6 +229,10 @@ void o2m_softmax_i8(const o2m_softmax_i8_params *p, const int8_t *input, const i
 
 void o2m_masked_softmax_i8(const o2m_masked_softmax_i8_params *p, const int8_t *input, const uint8_t *mask,
                            const int32_t *exp_table, int8_t *output) {
+#if O2M_KERNELS_MVE
+  masked_softmax_rows_mve(p, input, mask, exp_table, output);
+  return;
+#endif
   for (int32_t outer = 0; outer < p->outer; ++outer) {
     const int8_t *in = input + outer * p->axis;
     int8_t *out = output + outer * p->axis;
