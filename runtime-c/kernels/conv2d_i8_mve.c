@@ -305,25 +305,12 @@ typedef struct {
   int32_t row_first, row_end, column_first, column_end;
 } inside_ranges;
 
-/* The outputs o whose windows o · stride - pad + t · dilation, t < taps, lie inside [0, extent). */
-static void inside_span(int32_t outputs, int32_t stride, int32_t pad, int32_t reach, int32_t extent,
-                        int32_t *first, int32_t *end) {
-  *first = (pad + stride - 1) / stride;
-  const int32_t room = extent - 1 - reach + pad; /* o · stride <= room */
-  *end = room < 0 ? 0 : room / stride + 1;
-  if (*end > outputs) {
-    *end = outputs;
-  }
-  if (*first > *end) {
-    *first = *end;
-  }
-}
-
 static inside_ranges inside_ranges_of(const o2m_conv2d_i8_params *p, int with_table) {
   inside_ranges r = {0, 0, 0, 0};
   if (with_table) {
-    inside_span(p->out_h, p->stride_h, p->pad_top, (p->k_h - 1) * p->dil_h, p->in_h, &r.row_first, &r.row_end);
-    inside_span(p->out_w, p->stride_w, p->pad_left, (p->k_w - 1) * p->dil_w, p->in_w, &r.column_first, &r.column_end);
+    o2m_inside_outputs(p->out_h, p->stride_h, p->pad_top, (p->k_h - 1) * p->dil_h, p->in_h, &r.row_first, &r.row_end);
+    o2m_inside_outputs(p->out_w, p->stride_w, p->pad_left, (p->k_w - 1) * p->dil_w, p->in_w, &r.column_first,
+                       &r.column_end);
   }
   return r;
 }

@@ -11,6 +11,7 @@
 #include "onnx2mcu/math_f32.h"
 
 #include "dsp_simd.h"
+#include "window_taps.h"
 
 /* The taps of one window along each axis: positions origin[a] + t * dilations[a] for t in
  * [first[a], last[a]) lie inside the input. */
@@ -226,24 +227,13 @@ static __attribute__((noinline)) int maxpool2d_i8_mve(const o2m_pool3d_params *p
   const int32_t in_h = p->in_size[1], in_w = p->in_size[2], out_h = p->out_size[1], out_w = p->out_size[2];
   const int32_t k_h = p->kernel[1], k_w = p->kernel[2], stride_h = p->strides[1], stride_w = p->strides[2];
   const int32_t pad_top = p->pads_begin[1], pad_left = p->pads_begin[2];
-  int32_t inner_first = (pad_left + stride_w - 1) / stride_w; /* x >= 0 */
-  inner_first = inner_first < out_w ? inner_first : out_w;
-  const int32_t reach = in_w - k_w + pad_left; /* x + k_w <= in_w  <=>  ox · stride_w <= reach */
-  int32_t inner_end = reach >= 0 ? reach / stride_w + 1 : 0;
-  inner_end = inner_end < out_w ? inner_end : out_w;
-  inner_end = inner_end > inner_first ? inner_end : inner_first;
+  int32_t inner_first, inner_end; /* the windows wholly inside the input's columns */
+  o2m_inside_outputs(out_w, stride_w, pad_left, k_w - 1, in_w, &inner_first, &inner_end);
   const mve_maxpool_plan c = {in_w,          k_w,       stride_w,        pad_left,
                               out_w,         inner_first, inner_end,     stride_h * in_w,
                               inner_first * stride_w - pad_left, inner_first > 0 || inner_end < out_w};
-  /* the output rows whose windows lie wholly inside the input's rows, a run as y only grows */
-  int32_t full_first = 0;
-  while (full_first < out_h && full_first * stride_h - pad_top < 0) {
-    ++full_first;
-  }
-  int32_t full_end = full_first;
-  while (full_end < out_h && full_end * stride_h - pad_top + k_h <= in_h) {
-    ++full_end;
-  }
+  int32_t full_first, full_end; /* the output rows whose windows lie wholly inside the input's rows */
+  o2m_inside_outputs(out_h, stride_h, pad_top, k_h - 1, in_h, &full_first, &full_end);
   for (int32_t plane = 0; plane < p->batch_channels; ++plane) {
     const int8_t *in = input + plane * in_h * in_w;
     int8_t *out = output + plane * out_h * out_w;
@@ -447,15 +437,8 @@ static __attribute__((noinline)) int maxpool2d_i8_dsp(const o2m_pool3d_params *p
   const int32_t in_h = p->in_size[1], in_w = c.in_w, out_h = p->out_size[1], out_w = c.out_w;
   const int32_t k_h = p->kernel[1], stride_h = p->strides[1], pad_top = p->pads_begin[1];
   const int32_t planes = p->batch_channels;
-  /* the output rows whose windows lie wholly inside the input's rows, a run as y only grows */
-  int32_t full_first = 0;
-  while (full_first < out_h && full_first * stride_h - pad_top < 0) {
-    ++full_first;
-  }
-  int32_t full_end = full_first;
-  while (full_end < out_h && full_end * stride_h - pad_top + k_h <= in_h) {
-    ++full_end;
-  }
+  int32_t full_first, full_end; /* the output rows whose windows lie wholly inside the input's rows */
+  o2m_inside_outputs(out_h, stride_h, pad_top, k_h - 1, in_h, &full_first, &full_end);
   for (int32_t plane = 0; plane < planes; ++plane) {
     const int8_t *in = input + plane * in_h * in_w;
     int8_t *out = output + plane * out_h * out_w;

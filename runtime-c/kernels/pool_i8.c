@@ -242,21 +242,10 @@ static __attribute__((noinline)) int avgpool2d_i8_mve(const o2m_avgpool2d_i8_par
   const int32_t in_h = p->in_h, in_w = p->in_w, out_h = p->out_h, out_w = p->out_w;
   const int32_t k_h = p->k_h, k_w = p->k_w, stride_h = p->stride_h, stride_w = p->stride_w;
   const int32_t pad_top = p->pad_top, pad_left = p->pad_left;
-  int32_t inner_first = (pad_left + stride_w - 1) / stride_w; /* x >= 0 */
-  inner_first = inner_first < out_w ? inner_first : out_w;
-  const int32_t reach = in_w - k_w + pad_left; /* x + k_w <= in_w  <=>  ox · stride_w <= reach */
-  int32_t inner_end = reach >= 0 ? reach / stride_w + 1 : 0;
-  inner_end = inner_end < out_w ? inner_end : out_w;
-  inner_end = inner_end > inner_first ? inner_end : inner_first;
-  /* the output rows whose windows lie wholly inside the input's rows, a run as y only grows */
-  int32_t full_first = 0;
-  while (full_first < out_h && full_first * stride_h - pad_top < 0) {
-    ++full_first;
-  }
-  int32_t full_end = full_first;
-  while (full_end < out_h && full_end * stride_h - pad_top + k_h <= in_h) {
-    ++full_end;
-  }
+  int32_t inner_first, inner_end; /* the windows wholly inside the input's columns */
+  o2m_inside_outputs(out_w, stride_w, pad_left, k_w - 1, in_w, &inner_first, &inner_end);
+  int32_t full_first, full_end; /* the output rows whose windows lie wholly inside the input's rows */
+  o2m_inside_outputs(out_h, stride_h, pad_top, k_h - 1, in_h, &full_first, &full_end);
   for (int32_t plane = 0; plane < p->batch_channels; ++plane) {
     const int8_t *in = input + plane * in_h * in_w;
     int8_t *out = output + plane * out_h * out_w;

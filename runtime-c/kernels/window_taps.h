@@ -43,6 +43,21 @@ static inline int32_t o2m_taps_inside(int32_t origin, int32_t dilation, int32_t 
   return count;
 }
 
+/* The outputs o in [0, outputs) whose windows lie wholly inside [0, extent) along this axis: the
+ * window's first tap at o * stride - pad (pad >= 0) and its last `reach` further on ((taps - 1) *
+ * dilation). They form [*first, *end), first <= end, computed once so that a loop over them needs
+ * no bounds check. */
+static inline void o2m_inside_outputs(int32_t outputs, int32_t stride, int32_t pad, int32_t reach, int32_t extent,
+                                      int32_t *first, int32_t *end) {
+  int32_t begin = (pad + stride - 1) / stride;
+  begin = begin < outputs ? begin : outputs;
+  const int32_t room = extent - 1 - reach + pad; /* o * stride <= room */
+  int32_t stop = room >= 0 ? room / stride + 1 : 0;
+  stop = stop < outputs ? stop : outputs;
+  *first = begin;
+  *end = stop > begin ? stop : begin;
+}
+
 /* Whether every tap origin + t * dilation, t in [0, taps), lies inside [0, extent): a window
  * whose taps need no bounds check along this axis. */
 static inline int o2m_window_inside(int32_t origin, int32_t dilation, int32_t taps, int32_t extent) {
