@@ -358,35 +358,24 @@ typedef struct {
   int32_t act_min, act_max;  /* 52, 56 */
 } dw_mve_rows;
 
-/* tap t (kernel row `row`, column kx) for the four vectors: stride 1, four bytes each */
-#define O2M_DW_MVE_TAP1(row, kx, t)                  \
-  "ldrsb r4, [r3, #" #t "]\n\t"                      \
-  "vldrb.s32 q4, [" row ", #" #kx "]\n\t"            \
-  "vmla.s32 q0, q4, r4\n\t"                          \
-  "vldrb.s32 q4, [" row ", #" #kx " + 4]\n\t"        \
-  "vmla.s32 q1, q4, r4\n\t"                          \
-  "vldrb.s32 q4, [" row ", #" #kx " + 8]\n\t"        \
-  "vmla.s32 q2, q4, r4\n\t"                          \
-  "vldrb.s32 q4, [" row ", #" #kx " + 12]\n\t"       \
-  "vmla.s32 q3, q4, r4\n\t"
-/* stride 2: eight bytes widened to int16, the even ones to int32 */
-#define O2M_DW_MVE_TAP2(row, kx, t)                  \
-  "ldrsb r4, [r3, #" #t "]\n\t"                      \
-  "vldrb.s16 q4, [" row ", #" #kx "]\n\t"            \
-  "vmovlb.s16 q4, q4\n\t"                            \
-  "vmla.s32 q0, q4, r4\n\t"                          \
-  "vldrb.s16 q4, [" row ", #" #kx " + 8]\n\t"        \
-  "vmovlb.s16 q4, q4\n\t"                            \
-  "vmla.s32 q1, q4, r4\n\t"                          \
-  "vldrb.s16 q4, [" row ", #" #kx " + 16]\n\t"       \
-  "vmovlb.s16 q4, q4\n\t"                            \
-  "vmla.s32 q2, q4, r4\n\t"                          \
-  "vldrb.s16 q4, [" row ", #" #kx " + 24]\n\t"       \
-  "vmovlb.s16 q4, q4\n\t"                            \
-  "vmla.s32 q3, q4, r4\n\t"
-#define O2M_DW_MVE_TAPS(tap)                                                                        \
-  tap("r0", 0, 0) tap("r0", 1, 1) tap("r0", 2, 2) tap("r1", 0, 3) tap("r1", 1, 4) tap("r1", 2, 5)   \
-  tap("r2", 0, 6) tap("r2", 1, 7) tap("r2", 2, 8)
+/* One vector of a tap: `load` (four input bytes widened to int32 at stride 1; at stride 2 eight
+ * widened to int16, the even ones to int32) at byte kx + j · step of the window row, then the VMLA
+ * by the tap's weight (r4) into accumulator q. */
+#define O2M_DW_MVE_LOAD_STRIDE1(row, offset) "vldrb.s32 q4, [" row ", #" offset "]\n\t"
+#define O2M_DW_MVE_LOAD_STRIDE2(row, offset) "vldrb.s16 q4, [" row ", #" offset "]\n\t" "vmovlb.s16 q4, q4\n\t"
+#define O2M_DW_MVE_VECTOR(load, step, row, kx, j, q) load(row, #kx " + " #j " * " #step) "vmla.s32 " q ", q4, r4\n\t"
+/* tap t (kernel row `row`, column kx) for a group of one, two or four vectors */
+#define O2M_DW_MVE_TAP_1(load, step, row, kx, t) \
+  "ldrsb r4, [r3, #" #t "]\n\t" O2M_DW_MVE_VECTOR(load, step, row, kx, 0, "q0")
+#define O2M_DW_MVE_TAP_2(load, step, row, kx, t) \
+  O2M_DW_MVE_TAP_1(load, step, row, kx, t) O2M_DW_MVE_VECTOR(load, step, row, kx, 1, "q1")
+#define O2M_DW_MVE_TAP_4(load, step, row, kx, t)                                            \
+  O2M_DW_MVE_TAP_2(load, step, row, kx, t) O2M_DW_MVE_VECTOR(load, step, row, kx, 2, "q2") \
+      O2M_DW_MVE_VECTOR(load, step, row, kx, 3, "q3")
+#define O2M_DW_MVE_TAPS(tap, load, step)                                                                  \
+  tap(load, step, "r0", 0, 0) tap(load, step, "r0", 1, 1) tap(load, step, "r0", 2, 2)                   \
+      tap(load, step, "r1", 0, 3) tap(load, step, "r1", 1, 4) tap(load, step, "r1", 2, 5)               \
+          tap(load, step, "r2", 0, 6) tap(load, step, "r2", 1, 7) tap(load, step, "r2", 2, 8)
 #define O2M_DW_MVE_REQUANTIZE(q)                     \
   "vshl.s32 " q ", r6\n\t"                           \
   "vqrdmulh.s32 " q ", " q ", r7\n\t"                \
@@ -396,88 +385,85 @@ typedef struct {
   "vadd.i32 " q ", " q ", r10\n\t"                   \
   "vmax.s32 " q ", " q ", q5\n\t"                    \
   "vmin.s32 " q ", " q ", q6\n\t"
+/* A group's start, requantisation, whole stores and predicated stores (the row's last group,
+ * r12 outputs left, branching to 4f when none is left), for one, two or four vectors. */
+#define O2M_DW_MVE_GROUP_1 "vdup.32 q0, r11\n\t"
+#define O2M_DW_MVE_GROUP_2 O2M_DW_MVE_GROUP_1 "vmov q1, q0\n\t"
+#define O2M_DW_MVE_GROUP_4 O2M_DW_MVE_GROUP_2 "vmov q2, q0\n\t" "vmov q3, q0\n\t"
+#define O2M_DW_MVE_REQUANTIZE_1 O2M_DW_MVE_REQUANTIZE("q0")
+#define O2M_DW_MVE_REQUANTIZE_2 O2M_DW_MVE_REQUANTIZE_1 O2M_DW_MVE_REQUANTIZE("q1")
+#define O2M_DW_MVE_REQUANTIZE_4 O2M_DW_MVE_REQUANTIZE_2 O2M_DW_MVE_REQUANTIZE("q2") O2M_DW_MVE_REQUANTIZE("q3")
+#define O2M_DW_MVE_STORE_1 "vstrb.32 q0, [r5]\n\t"
+#define O2M_DW_MVE_STORE_2 O2M_DW_MVE_STORE_1 "vstrb.32 q1, [r5, #4]\n\t"
+#define O2M_DW_MVE_STORE_4 O2M_DW_MVE_STORE_2 "vstrb.32 q2, [r5, #8]\n\t" "vstrb.32 q3, [r5, #12]\n\t"
+#define O2M_DW_MVE_PARTIAL(q, offset) \
+  "vctp.32 r12\n\t" "vpst\n\t" "vstrbt.32 " q ", [r5, #" offset "]\n\t" "subs r12, r12, #4\n\t" "ble 4f\n\t"
+#define O2M_DW_MVE_PARTIAL_1 O2M_DW_MVE_PARTIAL("q0", "0")
+#define O2M_DW_MVE_PARTIAL_2 O2M_DW_MVE_PARTIAL_1 O2M_DW_MVE_PARTIAL("q1", "4")
+#define O2M_DW_MVE_PARTIAL_4 O2M_DW_MVE_PARTIAL_2 O2M_DW_MVE_PARTIAL("q2", "8") O2M_DW_MVE_PARTIAL("q3", "12")
+
 /* Registers: window rows r0-r2, weights r3, weight r4, out r5, left shift r6, multiplier r7,
  * fix-up r8, right shift r9, zero point r10, start r11, outputs left in the row r12, record lr;
- * sums q0-q3, input q4, clamp q5 q6. `step` is 16 · stride_w. */
-#define O2M_DW_MVE_ROWS(tap, step)                   \
-  "ldr lr, %[state]\n\t"                             \
-  "ldrd r6, r7, [lr, #32]\n\t"                       \
-  "ldrd r8, r9, [lr, #40]\n\t"                       \
-  "ldr r10, [lr, #48]\n\t"                           \
-  "ldrd r4, r12, [lr, #52]\n\t"                      \
-  "vdup.32 q5, r4\n\t"                               \
-  "vdup.32 q6, r12\n\t"                              \
-  "ldrd r3, r11, [lr, #24]\n\t"                      \
-  "1:\n\t"                                           \
-  "ldrd r0, r4, [lr]\n\t"                            \
-  "add r1, r0, r4\n\t"                               \
-  "add r2, r1, r4\n\t"                               \
-  "ldrd r5, r12, [lr, #8]\n\t"                       \
-  "2:\n\t"                                           \
-  "vdup.32 q0, r11\n\t"                              \
-  "vmov q1, q0\n\t"                                  \
-  "vmov q2, q0\n\t"                                  \
-  "vmov q3, q0\n\t"                                  \
-  O2M_DW_MVE_TAPS(tap)                               \
-  O2M_DW_MVE_REQUANTIZE("q0")                        \
-  O2M_DW_MVE_REQUANTIZE("q1")                        \
-  O2M_DW_MVE_REQUANTIZE("q2")                        \
-  O2M_DW_MVE_REQUANTIZE("q3")                        \
-  "cmp r12, #16\n\t"                                 \
-  "blt 3f\n\t"                                       \
-  "vstrb.32 q0, [r5]\n\t"                            \
-  "vstrb.32 q1, [r5, #4]\n\t"                        \
-  "vstrb.32 q2, [r5, #8]\n\t"                        \
-  "vstrb.32 q3, [r5, #12]\n\t"                       \
-  "adds r5, r5, #16\n\t"                             \
-  "adds r0, r0, #" #step "\n\t"                      \
-  "adds r1, r1, #" #step "\n\t"                      \
-  "adds r2, r2, #" #step "\n\t"                      \
-  "subs r12, r12, #16\n\t"                           \
-  "bne 2b\n\t"                                       \
-  "b 4f\n\t"                                         \
-  "3:\n\t"                                           \
-  "vctp.32 r12\n\t"                                  \
-  "vpst\n\t"                                         \
-  "vstrbt.32 q0, [r5]\n\t"                           \
-  "subs r12, r12, #4\n\t"                            \
-  "ble 4f\n\t"                                       \
-  "vctp.32 r12\n\t"                                  \
-  "vpst\n\t"                                         \
-  "vstrbt.32 q1, [r5, #4]\n\t"                       \
-  "subs r12, r12, #4\n\t"                            \
-  "ble 4f\n\t"                                       \
-  "vctp.32 r12\n\t"                                  \
-  "vpst\n\t"                                         \
-  "vstrbt.32 q2, [r5, #8]\n\t"                       \
-  "subs r12, r12, #4\n\t"                            \
-  "ble 4f\n\t"                                       \
-  "vctp.32 r12\n\t"                                  \
-  "vpst\n\t"                                         \
-  "vstrbt.32 q3, [r5, #12]\n\t"                      \
-  "4:\n\t"                                           \
-  "ldrd r0, r4, [lr, #16]\n\t"                       \
-  "ldr r5, [lr]\n\t"                                 \
-  "add r5, r5, r4\n\t"                               \
-  "str r5, [lr]\n\t"                                 \
-  "ldrd r5, r12, [lr, #8]\n\t"                       \
-  "add r5, r5, r12\n\t"                              \
-  "str r5, [lr, #8]\n\t"                             \
-  "subs r0, r0, #1\n\t"                              \
-  "str r0, [lr, #16]\n\t"                            \
+ * sums q0-q3, input q4, clamp q5 q6. A group is `vectors` vectors of four outputs; `step` the
+ * input bytes between two vectors (4 · stride_w). */
+#define O2M_DW_MVE_ROWS(vectors, load, step)                               \
+  "ldr lr, %[state]\n\t"                                                   \
+  "ldrd r6, r7, [lr, #32]\n\t"                                             \
+  "ldrd r8, r9, [lr, #40]\n\t"                                             \
+  "ldr r10, [lr, #48]\n\t"                                                 \
+  "ldrd r4, r12, [lr, #52]\n\t"                                            \
+  "vdup.32 q5, r4\n\t"                                                     \
+  "vdup.32 q6, r12\n\t"                                                    \
+  "ldrd r3, r11, [lr, #24]\n\t"                                            \
+  "1:\n\t"                                                                 \
+  "ldrd r0, r4, [lr]\n\t"                                                  \
+  "add r1, r0, r4\n\t"                                                     \
+  "add r2, r1, r4\n\t"                                                     \
+  "ldrd r5, r12, [lr, #8]\n\t"                                             \
+  "2:\n\t"                                                                 \
+  O2M_DW_MVE_GROUP_##vectors                                               \
+  O2M_DW_MVE_TAPS(O2M_DW_MVE_TAP_##vectors, load, step)                    \
+  O2M_DW_MVE_REQUANTIZE_##vectors                                          \
+  "cmp r12, #4 * " #vectors "\n\t"                                         \
+  "blt 3f\n\t"                                                             \
+  O2M_DW_MVE_STORE_##vectors                                               \
+  "adds r5, r5, #4 * " #vectors "\n\t"                                     \
+  "adds r0, r0, #" #step " * " #vectors "\n\t"                             \
+  "adds r1, r1, #" #step " * " #vectors "\n\t"                             \
+  "adds r2, r2, #" #step " * " #vectors "\n\t"                             \
+  "subs r12, r12, #4 * " #vectors "\n\t"                                   \
+  "bne 2b\n\t"                                                             \
+  "b 4f\n\t"                                                               \
+  "3:\n\t"                                                                 \
+  O2M_DW_MVE_PARTIAL_##vectors                                             \
+  "4:\n\t"                                                                 \
+  "ldrd r0, r4, [lr, #16]\n\t"                                             \
+  "ldr r5, [lr]\n\t"                                                       \
+  "add r5, r5, r4\n\t"                                                     \
+  "str r5, [lr]\n\t"                                                       \
+  "ldrd r5, r12, [lr, #8]\n\t"                                             \
+  "add r5, r5, r12\n\t"                                                    \
+  "str r5, [lr, #8]\n\t"                                                   \
+  "subs r0, r0, #1\n\t"                                                    \
+  "str r0, [lr, #16]\n\t"                                                  \
   "bne 1b\n\t"
 
 #define O2M_DW_MVE_CLOBBERS \
   "r0", "r1", "r2", "r3", "r4", "r5", "r6", "r7", "r8", "r9", "r10", "r11", "r12", "lr", "q0", "q1", "q2", "q3", "q4", \
       "q5", "q6", "memory", "cc"
 
-static __attribute__((noinline)) void rows_mve_stride1(dw_mve_rows *r) {
-  __asm__ volatile(O2M_DW_MVE_ROWS(O2M_DW_MVE_TAP1, 16) : : [state] "m"(r) : O2M_DW_MVE_CLOBBERS);
-}
-
-static __attribute__((noinline)) void rows_mve_stride2(dw_mve_rows *r) {
-  __asm__ volatile(O2M_DW_MVE_ROWS(O2M_DW_MVE_TAP2, 32) : : [state] "m"(r) : O2M_DW_MVE_CLOBBERS);
-}
+/* Rows of at most 4, at most 8, and more outputs: groups of one, two and four vectors, so that a
+ * narrow row (MobileNet's 6×6 and 3×3 planes) computes few lanes it does not store. */
+#define O2M_DW_MVE_ROWS_FUNCTION(name, vectors, load, step)                                          \
+  static __attribute__((noinline)) void name(dw_mve_rows *r) {                                      \
+    __asm__ volatile(O2M_DW_MVE_ROWS(vectors, load, step) : : [state] "m"(r) : O2M_DW_MVE_CLOBBERS); \
+  }
+O2M_DW_MVE_ROWS_FUNCTION(rows_mve_stride1_by4, 1, O2M_DW_MVE_LOAD_STRIDE1, 4)
+O2M_DW_MVE_ROWS_FUNCTION(rows_mve_stride1_by8, 2, O2M_DW_MVE_LOAD_STRIDE1, 4)
+O2M_DW_MVE_ROWS_FUNCTION(rows_mve_stride1_by16, 4, O2M_DW_MVE_LOAD_STRIDE1, 4)
+O2M_DW_MVE_ROWS_FUNCTION(rows_mve_stride2_by4, 1, O2M_DW_MVE_LOAD_STRIDE2, 8)
+O2M_DW_MVE_ROWS_FUNCTION(rows_mve_stride2_by8, 2, O2M_DW_MVE_LOAD_STRIDE2, 8)
+O2M_DW_MVE_ROWS_FUNCTION(rows_mve_stride2_by16, 4, O2M_DW_MVE_LOAD_STRIDE2, 8)
 
 static void rows_mve(const dw_channel *k, int32_t stride_w, int32_t out_w) {
   dw_mve_rows r;
@@ -497,9 +483,9 @@ static void rows_mve(const dw_channel *k, int32_t stride_w, int32_t out_w) {
   r.act_min = k->act_min;
   r.act_max = k->act_max;
   if (stride_w == 1) {
-    rows_mve_stride1(&r);
+    (out_w <= 4 ? rows_mve_stride1_by4 : out_w <= 8 ? rows_mve_stride1_by8 : rows_mve_stride1_by16)(&r);
   } else {
-    rows_mve_stride2(&r);
+    (out_w <= 4 ? rows_mve_stride2_by4 : out_w <= 8 ? rows_mve_stride2_by8 : rows_mve_stride2_by16)(&r);
   }
 }
 #endif
