@@ -4,8 +4,9 @@
  * Tile. VMLADAVA sums all 16 products of two vectors into one core register, and only even
  * registers take the sums — r0 to r12 and lr, eight of them — so a tile is two output channels
  * by four output pixels. Per 16 taps it loads two weight vectors and four patch vectors and
- * issues eight VMLADAVAs: 128 MACs in 16 instructions with the loop's compare and branch (lr
- * holds a sum, so no LE). The weights come interleaved sixteen taps at a time
+ * issues eight VMLADAVAs: 128 MACs in 14 instructions, four such blocks per pass of the loop and
+ * one compare and branch (lr holds a sum, so no LE), the pass entered Duff-style so that any
+ * block count runs without a remainder loop. The weights come interleaved sixteen taps at a time
  * (weights_interleave 16, kernels_int8.h: a channel pair's rows alternate in blocks of 16,
  * padded with zeros to B = ceil(K / 16) blocks), so one pointer walks a pair's rows; the four
  * pixels' patches are gathered into the scratch in the same order (block b of pixel j at
