@@ -116,6 +116,10 @@ static void copy_plane(int8_t *to, int32_t to_stride, const int8_t *from, int32_
   }
 }
 
+#if O2M_KERNELS_MVE
+struct dw_mve_rows; /* the Helium rows' record (below) */
+#endif
+
 /* One channel's constants and the rows being computed: the first 76 bytes at the offsets the asm
  * rows read (O2M_DW_ROWS_STRIDE1), then the channel as given. */
 typedef struct {
@@ -137,6 +141,9 @@ typedef struct {
   const int8_t *weights;      /* the 9 taps, row-major */
   int32_t raw_start;          /* bias + input_offset · Σ w (wrapping, as the definition's sums) */
   int32_t shift, output_offset, act_min, act_max;
+#if O2M_KERNELS_MVE
+  void (*mve_rows)(struct dw_mve_rows *); /* the Helium rows' group size for this layer (rows_mve_for) */
+#endif
 } dw_channel;
 
 static inline int16x2_t int16_pair(int32_t low, int32_t high) {
@@ -341,7 +348,7 @@ static void rows_exact(const dw_channel *k, int32_t stride_w, int32_t out_w) {
  * the start value, wrapping as its int32 sums do) for every shift, so every channel takes these
  * rows. A partial group reads up to 30 bytes past the row's last window, which the compiler adds
  * to the scratch on Helium cores (kernels_int8.h); what it reads there is never stored. */
-typedef struct {
+typedef struct dw_mve_rows {
   const int8_t *row;         /*  0: the current output row's first window's top-left tap */
   int32_t row_bytes;         /*  4 */
   int8_t *out;               /*  8: the current row's first output */
@@ -452,8 +459,9 @@ typedef struct {
   "r0", "r1", "r2", "r3", "r4", "r5", "r6", "r7", "r8", "r9", "r10", "r11", "r12", "lr", "q0", "q1", "q2", "q3", "q4", \
       "q5", "q6", "memory", "cc"
 
-/* Rows of at most 4, at most 8, and more outputs: groups of one, two and four vectors, so that a
- * narrow row (MobileNet's 6×6 and 3×3 planes) computes few lanes it does not store. */
+/* Groups of one, two and four vectors (4, 8 and 16 outputs): a row takes the size that wastes the
+ * fewest instructions on lanes it does not store (rows_mve), so that narrow rows (MobileNet's 6×6
+ * and 3×3 planes) and rows of 24 do not compute sixteen lanes to keep a few. */
 #define O2M_DW_MVE_ROWS_FUNCTION(name, vectors, load, step)                                          \
   static __attribute__((noinline)) void name(dw_mve_rows *r) {                                      \
     __asm__ volatile(O2M_DW_MVE_ROWS(vectors, load, step) : : [state] "m"(r) : O2M_DW_MVE_CLOBBERS); \
@@ -464,6 +472,25 @@ O2M_DW_MVE_ROWS_FUNCTION(rows_mve_stride1_by16, 4, O2M_DW_MVE_LOAD_STRIDE1, 4)
 O2M_DW_MVE_ROWS_FUNCTION(rows_mve_stride2_by4, 1, O2M_DW_MVE_LOAD_STRIDE2, 8)
 O2M_DW_MVE_ROWS_FUNCTION(rows_mve_stride2_by8, 2, O2M_DW_MVE_LOAD_STRIDE2, 8)
 O2M_DW_MVE_ROWS_FUNCTION(rows_mve_stride2_by16, 4, O2M_DW_MVE_LOAD_STRIDE2, 8)
+
+/* The group size that spends the fewest instructions on a row of out_w outputs: each group's
+ * cost (measured at stride 1 and 2) times the groups the row takes, a last partial group
+ * computed whole. Chosen once per layer. */
+static void (*rows_mve_for(int32_t stride_w, int32_t out_w))(dw_mve_rows *) {
+  static const int32_t group_cost[2][3] = {{44, 73, 127}, {54, 92, 165}};
+  static void (*const rows[2][3])(dw_mve_rows *) = {
+      {rows_mve_stride1_by4, rows_mve_stride1_by8, rows_mve_stride1_by16},
+      {rows_mve_stride2_by4, rows_mve_stride2_by8, rows_mve_stride2_by16}};
+  const int32_t *cost = group_cost[stride_w - 1];
+  int32_t best = 0;
+  for (int32_t g = 1; g < 3; ++g) {
+    const int32_t width = 4 << g, best_width = 4 << best;
+    if ((out_w + width - 1) / width * cost[g] < (out_w + best_width - 1) / best_width * cost[best]) {
+      best = g;
+    }
+  }
+  return rows[stride_w - 1][best];
+}
 
 static void rows_mve(const dw_channel *k, int32_t stride_w, int32_t out_w) {
   dw_mve_rows r;
@@ -482,11 +509,7 @@ static void rows_mve(const dw_channel *k, int32_t stride_w, int32_t out_w) {
   r.output_offset = k->output_offset;
   r.act_min = k->act_min;
   r.act_max = k->act_max;
-  if (stride_w == 1) {
-    (out_w <= 4 ? rows_mve_stride1_by4 : out_w <= 8 ? rows_mve_stride1_by8 : rows_mve_stride1_by16)(&r);
-  } else {
-    (out_w <= 4 ? rows_mve_stride2_by4 : out_w <= 8 ? rows_mve_stride2_by8 : rows_mve_stride2_by16)(&r);
-  }
+  k->mve_rows(&r);
 }
 #endif
 
@@ -649,6 +672,9 @@ static void depthwise_dsp(const o2m_conv2d_i8_params *p, const int8_t *input, co
   k.act_max = act_max;
   k.act_min4 = 0x01010101u * (uint8_t)act_min;
   k.act_max4 = 0x01010101u * (uint8_t)act_max;
+#if O2M_KERNELS_MVE
+  k.mve_rows = rows_mve_for(stride_w, out_w);
+#endif
   for (int32_t n = 0; n < batch; ++n) {
     for (int32_t c = 0; c < channels; ++c) {
       const int32_t image = n * channels + c;
