@@ -594,19 +594,21 @@ static inline __attribute__((always_inline)) void conv_loops(const o2m_conv2d_i8
 }
 
 /* A function of its own, so that a fast variant's call chain does not stand on its frame (the
- * compile-time stack estimate follows call edges). Interleaved weights reach a core with the DSP
- * extension or Helium (its fast or --portable-kernels build) and the host build of its model,
- * never an Arm core without DSP (compiler/ops/conv.ts), whose firmware carries only the plain
- * loops. */
+ * compile-time stack estimate follows call edges). Weights interleaved by 4 reach a core with the
+ * DSP extension and without Helium, by 16 a core with Helium (its fast or --portable-kernels
+ * build), and either the host build of its model (compiler/ops/conv.ts): each firmware carries
+ * only the loops its core's order needs. */
 static __attribute__((noinline)) void conv_portable(const o2m_conv2d_i8_params *p, const int8_t *input,
                                                     const int8_t *weights, const int32_t *bias,
                                                     const int32_t *multipliers, const int32_t *shifts,
                                                     int8_t *output) {
-#if defined(__ARM_FEATURE_DSP) || !defined(__arm__)
+#if (defined(__ARM_FEATURE_DSP) && !defined(__ARM_FEATURE_MVE)) || !defined(__arm__)
   if (p->weights_interleave == 4) {
     conv_loops(p, input, weights, bias, multipliers, shifts, output, 4);
     return;
   }
+#endif
+#if defined(__ARM_FEATURE_MVE) || !defined(__arm__)
   if (p->weights_interleave == 16) {
     conv_loops(p, input, weights, bias, multipliers, shifts, output, 16);
     return;
