@@ -12,6 +12,7 @@ import { compileInt8 } from '../helpers/int8.js';
 import {
   activationBounds, casesModel, expectFastEqualsPortable, inputZeroPoint, int32Argument, sampleCases, type FastCase,
 } from '../helpers/fast-kernels.js';
+import type { NodeSpec } from '../helpers/onnx-builder.js';
 
 const CASES: FastCase[] = [
   // Gemm transB = 1 (PyTorch Linear): B is [N][K] as given.
@@ -39,14 +40,14 @@ const CASES: FastCase[] = [
   { id: 'activations', x: [4, 6], range: [0, 2], z: { shape: [6, 5], range: [-2, 0] }, nodes: (x, y, _w, _b, z) => [{ op: 'MatMul', inputs: [x, z], outputs: [y] }] },
   // Attention: Q · Kᵀ streamed row by row reads K [N][K] through strides with no copy (B by
   // columns, both offsets non-zero, K 5, N 7); weights · V reads V by rows (K 7, odd).
-  { id: 'attention', x: [1, 7, 5], range: [0, 2], z: { shape: [1, 7, 5], range: [-2, 1] }, nodes: (x, y, _w, _b, z) => [
+  { id: 'attention', x: [1, 7, 5], range: [0, 2], z: { shape: [1, 7, 5], range: [-2, 1] }, nodes: (x, y, _w, _b, z): NodeSpec[] => [
     { op: 'Transpose', inputs: [z], outputs: [`${z}_t`], attrs: { perm: [0, 2, 1] } },
     { op: 'MatMul', inputs: [x, `${z}_t`], outputs: [`${y}_scores`] },
     { op: 'Softmax', inputs: [`${y}_scores`], outputs: [`${y}_weights`], attrs: { axis: -1 } },
     { op: 'MatMul', inputs: [`${y}_weights`, z], outputs: [y] },
   ] },
   // The same with K 20 (a block and a tail) and N 6 for Q · Kᵀ: both offsets over whole blocks.
-  { id: 'attention20', x: [1, 3, 20], range: [0, 2], z: { shape: [1, 6, 20], range: [-2, 1] }, nodes: (x, y, _w, _b, z) => [
+  { id: 'attention20', x: [1, 3, 20], range: [0, 2], z: { shape: [1, 6, 20], range: [-2, 1] }, nodes: (x, y, _w, _b, z): NodeSpec[] => [
     { op: 'Transpose', inputs: [z], outputs: [`${z}_t`], attrs: { perm: [0, 2, 1] } },
     { op: 'MatMul', inputs: [x, `${z}_t`], outputs: [`${y}_scores`] },
     { op: 'Softmax', inputs: [`${y}_scores`], outputs: [`${y}_weights`], attrs: { axis: -1 } },
@@ -55,7 +56,7 @@ const CASES: FastCase[] = [
   // A Clip inside int8 (act_min above -128) on whole groups of four k: the DSP quad loop clamps
   // its four bytes with SSUB8/SEL; K 12 (three groups, one at a time), N 9 (two quads and one
   // column in C).
-  { id: 'clip', x: [2, 12], range: [-1, 1], weight: [9, 12], bias: 9, nodes: (x, y, w, b) => [
+  { id: 'clip', x: [2, 12], range: [-1, 1], weight: [9, 12], bias: 9, nodes: (x, y, w, b): NodeSpec[] => [
     { op: 'Gemm', name: 'gemm_clip', inputs: [x, w, b], outputs: [`${y}_pre`], attrs: { transB: 1 } },
     { op: 'Constant', inputs: [], outputs: [`${y}_lo`], attrs: { value: { tensor: { dtype: 'float32', shape: [], data: [0.25] } } } },
     { op: 'Constant', inputs: [], outputs: [`${y}_hi`], attrs: { value: { tensor: { dtype: 'float32', shape: [], data: [6] } } } },
