@@ -66,6 +66,43 @@ static int64_t flat_index(const o2m_pool3d_params *p, int32_t plane, int32_t z, 
   return (int64_t)plane * volume(p->in_size) + within;
 }
 
+#if O2M_KERNELS_DSP || O2M_KERNELS_MVE
+/* The fast 2-D int8 MaxPools' walk over planes and output rows: each output row's window rows
+ * clipped to the input (`top`, `rows`), the output rows whose windows lie wholly inside the
+ * input's rows taken in one call (`count` rows, stride_h · in_w apart), and a row whose window
+ * misses every input row set to -128, as the definition's maximum of nothing. `rows_of`, a
+ * variant's row function, computes them from its `plan` (inlined into each variant). */
+typedef void maxpool_rows_fn(const void *plan, const int8_t *top, int32_t rows, int8_t *out, int32_t count);
+
+static inline __attribute__((always_inline)) void maxpool_row_runs(const o2m_pool3d_params *p, const int8_t *input,
+                                                                   int8_t *output, const void *plan,
+                                                                   maxpool_rows_fn *rows_of) {
+  const int32_t in_h = p->in_size[1], in_w = p->in_size[2], out_h = p->out_size[1], out_w = p->out_size[2];
+  const int32_t k_h = p->kernel[1], stride_h = p->strides[1], pad_top = p->pads_begin[1];
+  int32_t full_first, full_end; /* the output rows whose windows lie wholly inside the input's rows */
+  o2m_inside_outputs(out_h, stride_h, pad_top, k_h - 1, in_h, &full_first, &full_end);
+  for (int32_t plane = 0; plane < p->batch_channels; ++plane) {
+    const int8_t *in = input + plane * in_h * in_w;
+    int8_t *out = output + plane * out_h * out_w;
+    for (int32_t oy = 0; oy < out_h;) {
+      const int32_t y = oy * stride_h - pad_top;
+      const int32_t first_row = y > 0 ? y : 0;
+      const int32_t rows = (y + k_h < in_h ? y + k_h : in_h) - first_row;
+      const int32_t count = oy == full_first && full_end > full_first ? full_end - full_first : 1;
+      if (rows > 0) {
+        rows_of(plan, in + first_row * in_w, rows, out, count);
+      } else {
+        for (int32_t ox = 0; ox < out_w; ++ox) {
+          out[ox] = -128;
+        }
+      }
+      oy += count;
+      out += count * out_w;
+    }
+  }
+}
+#endif
+
 #if O2M_KERNELS_MVE
 #include <arm_mve.h>
 
@@ -189,8 +226,8 @@ DEFINE_MVE_MAXPOOL_ROWS(mve_maxpool_rows_any_strided, 0, 0, 1)
 #undef LOAD_FULL
 #undef LOAD_TAIL
 
-static inline void mve_maxpool_rows(const mve_maxpool_plan *c, const int8_t *top, int32_t rows, int8_t *out,
-                                    int32_t count) {
+static inline void mve_maxpool_rows(const void *plan, const int8_t *top, int32_t rows, int8_t *out, int32_t count) {
+  const mve_maxpool_plan *c = plan;
   const int square2 = rows == 2 && c->k_w == 2, square3 = rows == 3 && c->k_w == 3;
   if (c->stride == 1) {
     if (square2) {
@@ -224,35 +261,14 @@ static __attribute__((noinline)) int maxpool2d_i8_mve(const o2m_pool3d_params *p
       p->strides[2] < 1 || p->strides[2] > 16) {
     return 0;
   }
-  const int32_t in_h = p->in_size[1], in_w = p->in_size[2], out_h = p->out_size[1], out_w = p->out_size[2];
-  const int32_t k_h = p->kernel[1], k_w = p->kernel[2], stride_h = p->strides[1], stride_w = p->strides[2];
-  const int32_t pad_top = p->pads_begin[1], pad_left = p->pads_begin[2];
+  const int32_t in_w = p->in_size[2], out_w = p->out_size[2];
+  const int32_t k_w = p->kernel[2], stride_h = p->strides[1], stride_w = p->strides[2], pad_left = p->pads_begin[2];
   int32_t inner_first, inner_end; /* the windows wholly inside the input's columns */
   o2m_inside_outputs(out_w, stride_w, pad_left, k_w - 1, in_w, &inner_first, &inner_end);
   const mve_maxpool_plan c = {in_w,          k_w,       stride_w,        pad_left,
                               out_w,         inner_first, inner_end,     stride_h * in_w,
                               inner_first * stride_w - pad_left, inner_first > 0 || inner_end < out_w};
-  int32_t full_first, full_end; /* the output rows whose windows lie wholly inside the input's rows */
-  o2m_inside_outputs(out_h, stride_h, pad_top, k_h - 1, in_h, &full_first, &full_end);
-  for (int32_t plane = 0; plane < p->batch_channels; ++plane) {
-    const int8_t *in = input + plane * in_h * in_w;
-    int8_t *out = output + plane * out_h * out_w;
-    for (int32_t oy = 0; oy < out_h;) {
-      const int32_t y = oy * stride_h - pad_top;
-      const int32_t first_row = y > 0 ? y : 0;
-      const int32_t rows = (y + k_h < in_h ? y + k_h : in_h) - first_row;
-      const int32_t count = oy == full_first && full_end > full_first ? full_end - full_first : 1;
-      if (rows > 0) {
-        mve_maxpool_rows(&c, in + first_row * in_w, rows, out, count);
-      } else {
-        for (int32_t ox = 0; ox < out_w; ++ox) {
-          out[ox] = -128;
-        }
-      }
-      oy += count;
-      out += count * out_w;
-    }
-  }
+  maxpool_row_runs(p, input, output, &c, mve_maxpool_rows);
   return 1;
 }
 #endif
@@ -299,6 +315,7 @@ typedef struct {
   int32_t pairs;       /* then pairs of windows from one or two words (stride 2, width 2 or 3) */
   int32_t tail;        /* then (1) a 2-wide window at x as the second pair of the word at x - 2 */
   int32_t single;      /* then one window per word */
+  int32_t top_step;    /* stride_h · in_w: from one output row's window to the next */
 } maxpool_columns;
 
 static maxpool_columns plan_columns(const o2m_pool3d_params *p) {
@@ -308,6 +325,7 @@ static maxpool_columns plan_columns(const o2m_pool3d_params *p) {
   c.stride_w = p->strides[2];
   c.pad_left = p->pads_begin[2];
   c.out_w = p->out_size[2];
+  c.top_step = p->strides[1] * c.in_w;
   c.keep = 0xFFFFFFFFu >> (32 - 8 * c.k_w);
   c.fill = 0x80808080u & ~c.keep;
   int32_t ox = 0;
@@ -425,6 +443,18 @@ DEFINE_MAXPOOL_ROW(maxpool_row_2, 2)
 DEFINE_MAXPOOL_ROW(maxpool_row_3, 3)
 DEFINE_MAXPOOL_ROW(maxpool_row_n, given_rows)
 
+/* The row runs with two and three window rows (MaxPool 2×2 and 3×3) take loops of their own. */
+static inline void maxpool_rows_dsp(const void *plan, const int8_t *top, int32_t rows, int8_t *out, int32_t count) {
+  const maxpool_columns *c = plan;
+  if (rows == 2) {
+    maxpool_row_2(c, top, rows, out, count, c->top_step);
+  } else if (rows == 3) {
+    maxpool_row_3(c, top, rows, out, count, c->top_step);
+  } else {
+    maxpool_row_n(c, top, rows, out, count, c->top_step);
+  }
+}
+
 /* Not inlined: the portable loops beside it then keep their own frame (the compile-time stack
  * estimate follows call edges). */
 static __attribute__((noinline)) int maxpool2d_i8_dsp(const o2m_pool3d_params *p, const int8_t *input,
@@ -434,35 +464,7 @@ static __attribute__((noinline)) int maxpool2d_i8_dsp(const o2m_pool3d_params *p
     return 0;
   }
   const maxpool_columns c = plan_columns(p);
-  const int32_t in_h = p->in_size[1], in_w = c.in_w, out_h = p->out_size[1], out_w = c.out_w;
-  const int32_t k_h = p->kernel[1], stride_h = p->strides[1], pad_top = p->pads_begin[1];
-  const int32_t planes = p->batch_channels;
-  int32_t full_first, full_end; /* the output rows whose windows lie wholly inside the input's rows */
-  o2m_inside_outputs(out_h, stride_h, pad_top, k_h - 1, in_h, &full_first, &full_end);
-  for (int32_t plane = 0; plane < planes; ++plane) {
-    const int8_t *in = input + plane * in_h * in_w;
-    int8_t *out = output + plane * out_h * out_w;
-    for (int32_t oy = 0; oy < out_h;) {
-      const int32_t y = oy * stride_h - pad_top;
-      const int32_t first_row = y > 0 ? y : 0;
-      const int32_t rows = (y + k_h < in_h ? y + k_h : in_h) - first_row;
-      const int32_t count = oy == full_first && full_end > full_first ? full_end - full_first : 1;
-      const int8_t *top = in + first_row * in_w;
-      if (rows == 2) {
-        maxpool_row_2(&c, top, rows, out, count, stride_h * in_w);
-      } else if (rows == 3) {
-        maxpool_row_3(&c, top, rows, out, count, stride_h * in_w);
-      } else if (rows > 0) {
-        maxpool_row_n(&c, top, rows, out, count, stride_h * in_w);
-      } else {
-        for (int32_t ox = 0; ox < out_w; ++ox) {
-          out[ox] = -128;
-        }
-      }
-      oy += count;
-      out += count * out_w;
-    }
-  }
+  maxpool_row_runs(p, input, output, &c, maxpool_rows_dsp);
   return 1;
 }
 #endif
