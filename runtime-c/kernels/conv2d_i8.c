@@ -165,64 +165,83 @@ static __attribute__((noinline)) void gather_patch(const o2m_conv2d_i8_params *p
   }
 }
 
-/* Both pixels' patches at once, for two neighbouring outputs of one row whose windows lie inside
- * the input, at stride_w 1 or 2: pixel 1's taps are pixel 0's, stride_w bytes on. At stride 1 a
- * halfword load holds both pixels' bytes of a tap, two such halfwords (taps k0 and k2) make a
- * word whose even bytes are pixel 0's (k0, k2) and odd bytes pixel 1's, and SXTAB16 widens each
- * pair and adds the input offset in one instruction. At stride 2 a word load holds both bytes of
- * a tap (bytes 0 and 2; the caller checks that its byte 3 is inside the input), SXTAB16 widens
- * them, and PKHBT/PKHTB pair two taps' halves. One asm loop per stride (GCC spends 21 and 22
+/* The patches of `count` pixel pairs side by side in one row, each pair two neighbouring outputs
+ * whose windows lie inside the input, at stride_w 1 or 2: pixel 1's taps are pixel 0's, stride_w
+ * bytes on, and each pair's origin 2 · stride_w bytes after the last's. At stride 1 a halfword
+ * load holds both pixels' bytes of a tap, two such halfwords (taps k0 and k2) make a word whose
+ * even bytes are pixel 0's (k0, k2) and odd bytes pixel 1's, and SXTAB16 widens each pair and
+ * adds the input offset in one instruction. At stride 2 a word load holds both bytes of a tap
+ * (bytes 0 and 2; the caller checks that its byte 3 is inside the input), SXTAB16 widens them,
+ * and PKHBT/PKHTB pair two taps' halves. One asm loop per stride (GCC spends 21 and 22
  * instructions per group of four taps): the table's four offsets by one LDM, the four slot words
- * by one STM, 14 and 16 instructions. The padding taps of a last group read the window's origin,
- * and meet zero weights. */
+ * by one STM, 14 and 16 instructions; then on to the next pair (6 instructions: a call per pair
+ * cost some 60 of gather_block's bookkeeping, as much as the 1×1 Conv's whole gather). The
+ * padding taps of a last group read the window's origin, and meet zero weights; a padding group
+ * that makes the pair's count even is skipped (its patch values meet zero weights too). */
 /* the gather and widening loops' clobbers: r4-r11, beside the operands GCC places */
 #define O2M_R4_TO_R11_CLOBBERS "r4", "r5", "r6", "r7", "r8", "r9", "r10", "r11", "memory", "cc"
 
-static __attribute__((noinline)) void gather_pair(const patch_buffer *b, const int8_t *origin, int32_t stride_w,
-                                                  int32_t input_offset, int16_t *pair) {
+/* One group of four taps of both pixels at stride 1 and 2 (see gather_pairs). */
+#define O2M_GATHER_GROUP_STRIDE1             \
+  "ldmia %[at]!, {r4, r5, r6, r7}\n\t"      \
+  "ldrh r4, [%[origin], r4]\n\t"            \
+  "ldrh r5, [%[origin], r5]\n\t"            \
+  "ldrh r6, [%[origin], r6]\n\t"            \
+  "ldrh r7, [%[origin], r7]\n\t"            \
+  "orr r8, r4, r5, lsl #16\n\t"             \
+  "orr r9, r6, r7, lsl #16\n\t"             \
+  "sxtab16 r4, %[off], r8\n\t"              \
+  "sxtab16 r5, %[off], r8, ror #8\n\t"      \
+  "sxtab16 r6, %[off], r9\n\t"              \
+  "sxtab16 r7, %[off], r9, ror #8\n\t"      \
+  "stmia %[slot]!, {r4, r5, r6, r7}\n\t"
+#define O2M_GATHER_GROUP_STRIDE2             \
+  "ldmia %[at]!, {r4, r5, r6, r7}\n\t"      \
+  "ldr r4, [%[origin], r4]\n\t"             \
+  "ldr r5, [%[origin], r5]\n\t"             \
+  "ldr r6, [%[origin], r6]\n\t"             \
+  "ldr r7, [%[origin], r7]\n\t"             \
+  "sxtab16 r4, %[off], r4\n\t"              \
+  "sxtab16 r5, %[off], r5\n\t"              \
+  "sxtab16 r6, %[off], r6\n\t"              \
+  "sxtab16 r7, %[off], r7\n\t"              \
+  "pkhbt r8, r4, r5, lsl #16\n\t"           \
+  "pkhtb r9, r5, r4, asr #16\n\t"           \
+  "pkhbt r10, r6, r7, lsl #16\n\t"          \
+  "pkhtb r11, r7, r6, asr #16\n\t"          \
+  "stmia %[slot]!, {r8, r9, r10, r11}\n\t"
+
+/* `group` for each group of the table, then the padding group skipped (`skip` bytes), the origin
+ * `step` bytes on, and the next pair until `count` are done. */
+#define O2M_GATHER_PAIRS(group, step)        \
+  "1:\n\t"                                  \
+  "ldr %[at], %[table]\n\t"                 \
+  "2:\n\t" group                            \
+  "cmp %[at], %[end]\n\t"                   \
+  "bne 2b\n\t"                              \
+  "ldr r4, %[skip]\n\t"                     \
+  "add %[slot], %[slot], r4\n\t"            \
+  "add %[origin], %[origin], #" step "\n\t" \
+  "subs %[count], %[count], #1\n\t"         \
+  "bne 1b"
+
+static __attribute__((noinline)) void gather_pairs(const patch_buffer *b, const int8_t *origin, int32_t stride_w,
+                                                   int32_t input_offset, int16_t *pair, int32_t count) {
   const int16x2_t offsets2 = (int16x2_t)(((uint32_t)(uint16_t)input_offset << 16) | (uint16_t)input_offset);
-  const int32_t *at = b->offsets;
-  const int32_t *const end = at + b->padded;
+  const int32_t *const table = b->offsets;
+  const int32_t *const end = table + b->padded;
+  const int32_t skip = 4 * (b->pair_taps - b->padded);
+  const int32_t *at;
   int16x2_t *slot = (int16x2_t *)(void *)pair;
   if (stride_w == 1) {
-    __asm__ volatile("1:\n\t"
-                     "ldmia %[at]!, {r4, r5, r6, r7}\n\t"
-                     "ldrh r4, [%[origin], r4]\n\t"
-                     "ldrh r5, [%[origin], r5]\n\t"
-                     "ldrh r6, [%[origin], r6]\n\t"
-                     "ldrh r7, [%[origin], r7]\n\t"
-                     "orr r8, r4, r5, lsl #16\n\t"
-                     "orr r9, r6, r7, lsl #16\n\t"
-                     "sxtab16 r4, %[off], r8\n\t"
-                     "sxtab16 r5, %[off], r8, ror #8\n\t"
-                     "sxtab16 r6, %[off], r9\n\t"
-                     "sxtab16 r7, %[off], r9, ror #8\n\t"
-                     "stmia %[slot]!, {r4, r5, r6, r7}\n\t"
-                     "cmp %[at], %[end]\n\t"
-                     "bne 1b"
-                     : [at] "+r"(at), [slot] "+r"(slot)
-                     : [origin] "r"(origin), [off] "r"(offsets2), [end] "r"(end)
+    __asm__ volatile(O2M_GATHER_PAIRS(O2M_GATHER_GROUP_STRIDE1, "2")
+                     : [at] "=&r"(at), [slot] "+r"(slot), [origin] "+r"(origin), [count] "+r"(count)
+                     : [off] "r"(offsets2), [end] "r"(end), [table] "m"(table), [skip] "m"(skip)
                      : O2M_R4_TO_R11_CLOBBERS);
   } else {
-    __asm__ volatile("1:\n\t"
-                     "ldmia %[at]!, {r4, r5, r6, r7}\n\t"
-                     "ldr r4, [%[origin], r4]\n\t"
-                     "ldr r5, [%[origin], r5]\n\t"
-                     "ldr r6, [%[origin], r6]\n\t"
-                     "ldr r7, [%[origin], r7]\n\t"
-                     "sxtab16 r4, %[off], r4\n\t"
-                     "sxtab16 r5, %[off], r5\n\t"
-                     "sxtab16 r6, %[off], r6\n\t"
-                     "sxtab16 r7, %[off], r7\n\t"
-                     "pkhbt r8, r4, r5, lsl #16\n\t"
-                     "pkhtb r9, r5, r4, asr #16\n\t"
-                     "pkhbt r10, r6, r7, lsl #16\n\t"
-                     "pkhtb r11, r7, r6, asr #16\n\t"
-                     "stmia %[slot]!, {r8, r9, r10, r11}\n\t"
-                     "cmp %[at], %[end]\n\t"
-                     "bne 1b"
-                     : [at] "+r"(at), [slot] "+r"(slot)
-                     : [origin] "r"(origin), [off] "r"(offsets2), [end] "r"(end)
+    __asm__ volatile(O2M_GATHER_PAIRS(O2M_GATHER_GROUP_STRIDE2, "4")
+                     : [at] "=&r"(at), [slot] "+r"(slot), [origin] "+r"(origin), [count] "+r"(count)
+                     : [off] "r"(offsets2), [end] "r"(end), [table] "m"(table), [skip] "m"(skip)
                      : O2M_R4_TO_R11_CLOBBERS);
   }
 }
@@ -232,7 +251,7 @@ typedef struct {
   int32_t oy, ox;
 } pixel_walk;
 
-/* The pixels that start a pair gather_pair takes, computed once per call: rows oy_first to
+/* The pixels that start a pair gather_pairs takes, computed once per call: rows oy_first to
  * oy_end - 1 (their windows inside the input's rows), columns ox_first to ox_last (both windows
  * inside its columns, the second pixel in the same row); none unless stride_w is 1 or 2. */
 typedef struct {
@@ -263,29 +282,42 @@ static pair_span pair_span_of(const o2m_conv2d_i8_params *p) {
   return span;
 }
 
-/* The patches of `pixels` output pixels (a lone last one twice) from the walk's position on. */
+/* The patches of `pixels` output pixels (a lone last one twice) from the walk's position on:
+ * runs of pairs inside the span by gather_pairs, the rest pixel by pixel. */
 static inline __attribute__((always_inline)) void gather_block(const o2m_conv2d_i8_params *p, const patch_buffer *b,
                                                                const pair_span *span, const int8_t *group_input,
                                                                pixel_walk *at, int32_t pixels) {
   const int32_t stride_h = p->stride_h, stride_w = p->stride_w, out_w = p->out_w;
   int16_t *pair = b->patches;
-  for (int32_t done = 0; done < pixels; done += 2, pair += 2 * b->pair_taps) {
+  for (int32_t done = 0; done < pixels;) {
     const int32_t iy_origin = at->oy * stride_h - p->pad_top, ix_origin = at->ox * stride_w - p->pad_left;
     if (done + 1 == pixels) {
       gather_patch(p, b, group_input, iy_origin, ix_origin, pair, 0);
       gather_patch(p, b, group_input, iy_origin, ix_origin, pair, 1);
       return;
     }
-    /* at stride 2 the word at pixel 0's last tap must also lie inside the input */
-    if (at->ox >= span->ox_first && at->ox <= span->ox_last && at->oy >= span->oy_first && at->oy < span->oy_end &&
-        (stride_w == 1 || (iy_origin + (p->k_h - 1) * p->dil_h) * p->in_w + ix_origin + (p->k_w - 1) * p->dil_w + 3 <
-                              p->in_h * p->in_w)) {
-      gather_pair(b, group_input + iy_origin * p->in_w + ix_origin, stride_w, p->input_offset, pair);
-      if ((at->ox += 2) == out_w) {
-        at->ox = 0;
-        ++at->oy;
+    if (at->ox >= span->ox_first && at->ox <= span->ox_last && at->oy >= span->oy_first && at->oy < span->oy_end) {
+      /* the pairs starting at ox, ox + 2, ... up to ox_last, within the block */
+      int32_t count = (span->ox_last - at->ox) / 2 + 1;
+      count = count < (pixels - done) / 2 ? count : (pixels - done) / 2;
+      if (stride_w == 2) {
+        /* and the word at each pair's pixel 0's last tap inside the input: its last byte,
+         * 4 bytes further per pair, before the plane's end */
+        const int32_t room = p->in_h * p->in_w - 4 -
+                             ((iy_origin + (p->k_h - 1) * p->dil_h) * p->in_w + ix_origin + (p->k_w - 1) * p->dil_w);
+        const int32_t fit = room < 0 ? 0 : room / 4 + 1;
+        count = count < fit ? count : fit;
       }
-      continue;
+      if (count > 0) {
+        gather_pairs(b, group_input + iy_origin * p->in_w + ix_origin, stride_w, p->input_offset, pair, count);
+        done += 2 * count;
+        pair += 2 * count * b->pair_taps;
+        if ((at->ox += 2 * count) == out_w) {
+          at->ox = 0;
+          ++at->oy;
+        }
+        continue;
+      }
     }
     for (int32_t pixel = 0; pixel < 2; ++pixel) {
       gather_patch(p, b, group_input, at->oy * stride_h - p->pad_top, at->ox * stride_w - p->pad_left, pair, pixel);
@@ -294,6 +326,8 @@ static inline __attribute__((always_inline)) void gather_block(const o2m_conv2d_
         ++at->oy;
       }
     }
+    done += 2;
+    pair += 2 * b->pair_taps;
   }
 }
 
