@@ -67,30 +67,67 @@ static inline float quantize_one(float x, float scale, int32_t zero_point, float
 #endif
 
 #if O2M_KERNELS_FPU && O2M_KERNELS_DSP
-/* Four elements at once, as quantize_one gives them: one NaN test for the four (the sum of the
- * quotients is NaN when one of them is, or for opposite infinities: then the four go one by one),
- * and the four levels packed by BFI into one word store: 10 instructions per element, not 13. */
-static inline __attribute__((always_inline)) int quantize_four(const float *x, float scale, int32_t zero_point,
-                                                               int is_signed, void *out) {
-  const float q0 = x[0] / scale, q1 = x[1] / scale, q2 = x[2] / scale, q3 = x[3] / scale;
-  const float any = (q0 + q1) + (q2 + q3);
-  if (any != any) {
-    return 0;
+/* Whole rows four elements per pass, as quantize_one gives them where nothing unusual happens:
+ * VLDM, four VDIVs and VCVTRs, two VMOVs, QADD and SSAT (USAT) per element, three BFIs and one
+ * STR: 25 instructions per four (quantize_one's NaN test per element, or per four, took 10 per
+ * element). What is unusual — a NaN quotient (0/0, ∞/∞, a NaN input) and a quotient VCVTR
+ * saturates, which quantize_one treats apart — is exactly what raises the FPSCR's cumulative
+ * Invalid Operation flag (IOC, bit 0): clear before, read after, and if it was raised the row goes
+ * again by quantize_one. The flag is part of the FP context the core saves for a handler, so an
+ * interrupt neither sets nor loses it. Returns 0 when the row must go again. */
+#define O2M_QUANTIZE_FOURS(saturate)                 \
+  "vmrs r4, fpscr\n\t"                              \
+  "bic r4, r4, #1\n\t"                              \
+  "vmsr fpscr, r4\n\t"                              \
+  "1:\n\t"                                          \
+  "vldmia %[x]!, {s0-s3}\n\t"                       \
+  "vdiv.f32 s0, s0, %[scale]\n\t"                   \
+  "vdiv.f32 s1, s1, %[scale]\n\t"                   \
+  "vdiv.f32 s2, s2, %[scale]\n\t"                   \
+  "vdiv.f32 s3, s3, %[scale]\n\t"                   \
+  "vcvtr.s32.f32 s0, s0\n\t"                        \
+  "vcvtr.s32.f32 s1, s1\n\t"                        \
+  "vcvtr.s32.f32 s2, s2\n\t"                        \
+  "vcvtr.s32.f32 s3, s3\n\t"                        \
+  "vmov r4, r5, s0, s1\n\t"                         \
+  "vmov r6, r7, s2, s3\n\t"                         \
+  "qadd r4, r4, %[zp]\n\t"                          \
+  "qadd r5, r5, %[zp]\n\t"                          \
+  "qadd r6, r6, %[zp]\n\t"                          \
+  "qadd r7, r7, %[zp]\n\t"                          \
+  saturate " r4, #8, r4\n\t"                        \
+  saturate " r5, #8, r5\n\t"                        \
+  saturate " r6, #8, r6\n\t"                        \
+  saturate " r7, #8, r7\n\t"                        \
+  "bfi r4, r5, #8, #8\n\t"                          \
+  "bfi r4, r6, #16, #8\n\t"                         \
+  "bfi r4, r7, #24, #8\n\t"                         \
+  "str r4, [%[out]], #4\n\t" /* unaligned: Armv7E-M stores it */ \
+  "subs %[fours], %[fours], #1\n\t"                 \
+  "bne 1b\n\t"                                      \
+  "vmrs r4, fpscr\n\t"                              \
+  "and %[fours], r4, #1\n\t"
+
+static int quantize_fours(const float *x, void *out, int32_t fours, float scale, int32_t zero_point, int is_signed) {
+  if (is_signed) {
+    __asm__ volatile(O2M_QUANTIZE_FOURS("ssat")
+                     : [x] "+r"(x), [out] "+r"(out), [fours] "+r"(fours)
+                     : [scale] "t"(scale), [zp] "r"(zero_point)
+                     : "r4", "r5", "r6", "r7", "s0", "s1", "s2", "s3", "memory", "cc");
+  } else {
+    __asm__ volatile(O2M_QUANTIZE_FOURS("usat")
+                     : [x] "+r"(x), [out] "+r"(out), [fours] "+r"(fours)
+                     : [scale] "t"(scale), [zp] "r"(zero_point)
+                     : "r4", "r5", "r6", "r7", "s0", "s1", "s2", "s3", "memory", "cc");
   }
-  const int32_t v0 = rounded_level(q0, zero_point, is_signed), v1 = rounded_level(q1, zero_point, is_signed);
-  const int32_t v2 = rounded_level(q2, zero_point, is_signed), v3 = rounded_level(q3, zero_point, is_signed);
-  uint32_t word = (uint32_t)v0;
-  __asm__("bfi %0, %1, #8, #8\n\t"
-          "bfi %0, %2, #16, #8\n\t"
-          "bfi %0, %3, #24, #8"
-          : "+&r"(word)
-          : "r"(v1), "r"(v2), "r"(v3));
-  __builtin_memcpy(out, &word, sizeof word); /* one STR: Armv7E-M stores unaligned words */
-  return 1;
+  return fours == 0;
 }
-#define QUANTIZE_FOUR(x, scale, zero_point, lo, out) quantize_four(x, scale, zero_point, (lo) < 0.0f, out)
+/* The first 4 · (count / 4) elements by quantize_fours; how many it did (0 if the row must go
+ * element by element). */
+#define QUANTIZE_FOURS(x, out, count, scale, zero_point, lo) \
+  ((count) >= 4 && quantize_fours(x, out, (count) >> 2, scale, zero_point, (lo) < 0.0f) ? (count) & ~3 : 0)
 #else
-#define QUANTIZE_FOUR(x, scale, zero_point, lo, out) 0
+#define QUANTIZE_FOURS(x, out, count, scale, zero_point, lo) 0
 #endif
 
 #define DEFINE_QUANTIZE(name, qtype, lo, hi)                                                        \
@@ -102,10 +139,8 @@ static inline __attribute__((always_inline)) int quantize_four(const float *x, f
       for (int32_t c = 0; c < p->channels; ++c) {                                                 \
         const float scale = scales[c];                                                            \
         const int32_t zero_point = zero_points[c];                                                \
-        int32_t k = 0;                                                                            \
-        for (; k + 4 <= inner && QUANTIZE_FOUR(input + i, scale, zero_point, (lo), output + i);   \
-             k += 4, i += 4) {                                                                    \
-        }                                                                                         \
+        int32_t k = QUANTIZE_FOURS(input + i, output + i, inner, scale, zero_point, (lo));        \
+        i += k;                                                                                   \
         for (; k < inner; ++k, ++i) {                                                             \
           output[i] = (qtype)quantize_one(input[i], scale, zero_point, (lo), (hi));               \
         }                                                                                         \
