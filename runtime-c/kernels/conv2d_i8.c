@@ -28,8 +28,9 @@
  * Each pair's patches are int16, laid out for SMLAD, which multiplies the halves of two words:
  * for each group of four taps k0..k3, 8 int16 — pixel 0's (k0, k2), pixel 1's (k0, k2), pixel 0's
  * (k1, k3), pixel 1's (k1, k3), four words, one LDM. A pair's groups are padded to an even count
- * (the loop takes two per pass); the taps of a last, partial group and of a padding group meet
- * zero weights, so their patch values never count. A lone last pixel's pair holds it twice. */
+ * (the loop takes two per pass; with an odd count it starts at its second and steps over the
+ * padding group, which is never read); the taps of a last, partial group meet zero weights, so
+ * their patch values never count. A lone last pixel's pair holds it twice. */
 static const int8_t group_slot[4] = {0, 4, 1, 5};
 
 static inline int32_t slot_of(int32_t k) {
@@ -177,7 +178,7 @@ static __attribute__((noinline)) void gather_patch(const o2m_conv2d_i8_params *p
  * by one STM, 14 and 16 instructions; then on to the next pair (6 instructions: a call per pair
  * cost some 60 of gather_block's bookkeeping, as much as the 1×1 Conv's whole gather). The
  * padding taps of a last group read the window's origin, and meet zero weights; a padding group
- * that makes the pair's count even is skipped (its patch values meet zero weights too). */
+ * that makes the pair's count even is skipped (the block loop steps over it). */
 /* the gather and widening loops' clobbers: r4-r11, beside the operands GCC places */
 #define O2M_R4_TO_R11_CLOBBERS "r4", "r5", "r6", "r7", "r8", "r9", "r10", "r11", "memory", "cc"
 
@@ -335,8 +336,7 @@ static inline __attribute__((always_inline)) void gather_block(const o2m_conv2d_
  * widened by SXTB16, per group of four taps channel 0's (k0, k2), (k1, k3), then channel 1's: the
  * block loop's words, two LDRDs per group, no SXTB16 per pixel pair. Two groups per pass by LDM
  * and STM (the paired weights are word-aligned: O2M_WEIGHTS aligns every array, and a pair's
- * start is a multiple of 8 bytes). The padding group of an odd count (zero weights) is written
- * once per call. */
+ * start is a multiple of 8 bytes), the first group of an odd count alone. */
 static __attribute__((noinline)) void widen_pair(int32_t *to, const int8_t *w, const channel_requant *r, int32_t fours) {
   to[0] = to[1] = r[0].bias;
   to[2] = to[3] = r[1].bias;
@@ -427,17 +427,20 @@ static __attribute__((noinline)) void widen_pair(int32_t *to, const int8_t *w, c
 
 /* `pass` and `store`: O2M_BLOCK_PASS and strh (both pixels' bytes), or O2M_LONE_PASS and strb
  * (the lone last pixel's). The patch pointer (r11) runs on from one pixel pair to the next, as
- * the block holds them in turn. */
-#define O2M_BLOCK_LOOP(pass, clamp, store)        \
+ * the block holds them in turn. `entry` and `skip` are empty for an even count of groups; for an
+ * odd count the loop is entered at its second pass (the widened weights end after the last real
+ * group), and the pair's padding group of patch words is stepped over, rather than a pass spent on
+ * zero weights: 9 instructions fewer per tile (the 3×3 stem of an RGB input has 7 groups). */
+#define O2M_BLOCK_LOOP(pass, clamp, store, entry, skip) \
   "ldr   lr, %[state]\n\t"                        \
   "ldr   r11, [lr]\n\t"                           \
   "ldr   r10, [lr, #12]\n\t"                      \
   "1:\n\t"                                        \
   "ldr   r12, [lr, #8]\n\t"                       \
-  "ldmia r12!, {r0, r1, r2, r3}\n\t"              \
-  "2:\n\t" pass pass                              \
+  "ldmia r12!, {r0, r1, r2, r3}\n\t" entry        \
+  "2:\n\t" pass "3:\n\t" pass                     \
   "cmp   r12, r10\n\t"                            \
-  "bne   2b\n\t"                                  \
+  "bne   2b\n\t" skip                             \
   "ldr   r4, [lr, #16]\n\t"                       \
   O2M_PAIR_LEVELS("r0", "r1", "r9", "r12", clamp) \
   O2M_PAIR_LEVELS("r2", "r3", "r0", "r1", clamp)  \
@@ -448,18 +451,21 @@ static __attribute__((noinline)) void widen_pair(int32_t *to, const int8_t *w, c
   "ldr   r5, [lr, #4]\n\t"                        \
   "cmp   r11, r5\n\t"                             \
   "bne   1b\n\t"
+#define O2M_EVEN_ENTRY ""
+#define O2M_EVEN_SKIP ""
+#define O2M_ODD_ENTRY "b 3f\n\t"
+#define O2M_ODD_SKIP "add r11, r11, #16\n\t"
 
-static __attribute__((noinline)) void block_loop_run(block_loop *loop) {
-  __asm__ volatile(O2M_BLOCK_LOOP(O2M_BLOCK_PASS, O2M_PAIR_NO_CLAMP, "strh") : : [state] "m"(loop) : O2M_ASM_ALL_REGISTERS);
-}
-
-static __attribute__((noinline)) void block_loop_run_clamped(block_loop *loop) {
-  __asm__ volatile(O2M_BLOCK_LOOP(O2M_BLOCK_PASS, O2M_PAIR_CLAMP, "strh") : : [state] "m"(loop) : O2M_ASM_ALL_REGISTERS);
-}
-
-static __attribute__((noinline)) void block_loop_run_lone_pixel(block_loop *loop) {
-  __asm__ volatile(O2M_BLOCK_LOOP(O2M_LONE_PASS, O2M_PAIR_CLAMP, "strb") : : [state] "m"(loop) : O2M_ASM_ALL_REGISTERS);
-}
+#define O2M_BLOCK_LOOP_FUNCTION(name, pass, clamp, store, entry, skip)                                 \
+  static __attribute__((noinline)) void name(block_loop *loop) {                                      \
+    __asm__ volatile(O2M_BLOCK_LOOP(pass, clamp, store, entry, skip) : : [state] "m"(loop) : O2M_ASM_ALL_REGISTERS); \
+  }
+O2M_BLOCK_LOOP_FUNCTION(block_loop_run, O2M_BLOCK_PASS, O2M_PAIR_NO_CLAMP, "strh", O2M_EVEN_ENTRY, O2M_EVEN_SKIP)
+O2M_BLOCK_LOOP_FUNCTION(block_loop_run_clamped, O2M_BLOCK_PASS, O2M_PAIR_CLAMP, "strh", O2M_EVEN_ENTRY, O2M_EVEN_SKIP)
+O2M_BLOCK_LOOP_FUNCTION(block_loop_run_lone_pixel, O2M_LONE_PASS, O2M_PAIR_CLAMP, "strb", O2M_EVEN_ENTRY, O2M_EVEN_SKIP)
+O2M_BLOCK_LOOP_FUNCTION(block_loop_run_odd, O2M_BLOCK_PASS, O2M_PAIR_NO_CLAMP, "strh", O2M_ODD_ENTRY, O2M_ODD_SKIP)
+O2M_BLOCK_LOOP_FUNCTION(block_loop_run_clamped_odd, O2M_BLOCK_PASS, O2M_PAIR_CLAMP, "strh", O2M_ODD_ENTRY, O2M_ODD_SKIP)
+O2M_BLOCK_LOOP_FUNCTION(block_loop_run_lone_pixel_odd, O2M_LONE_PASS, O2M_PAIR_CLAMP, "strb", O2M_ODD_ENTRY, O2M_ODD_SKIP)
 
 /* The last channel of an odd count per group, row 0 of its pair in the paired weights (row 1 is
  * zeros), in C: one pixel pair's (`pixels` 1: the first pixel's) outputs. */
@@ -500,17 +506,17 @@ static inline __attribute__((always_inline)) void block_channels(const patch_buf
     if (full_pairs > 0) {
       loop->patch = patches;
       loop->patch_end = patches + full_pairs * b->pair_taps;
-      if (clamps) {
-        block_loop_run_clamped(loop);
+      if (fours & 1) {
+        (clamps ? block_loop_run_clamped_odd : block_loop_run_odd)(loop);
       } else {
-        block_loop_run(loop);
+        (clamps ? block_loop_run_clamped : block_loop_run)(loop);
       }
     }
     if (pixels & 1) {
       loop->patch = patches + full_pairs * b->pair_taps;
       loop->patch_end = loop->patch + b->pair_taps;
       loop->out = out + 2 * pair * out_plane + 2 * full_pairs;
-      block_loop_run_lone_pixel(loop);
+      ((fours & 1) ? block_loop_run_lone_pixel_odd : block_loop_run_lone_pixel)(loop);
     }
   }
   if (out_channels & 1) {
@@ -536,10 +542,8 @@ static __attribute__((noinline)) void conv_dsp(const o2m_conv2d_i8_params *p, co
   const int32_t block_pixels = 2 * b->block_pairs;
   const pair_span span = pair_span_of(p);
   const int clamps = p->act_min > -128 || p->act_max < 127;
-  int32_t *const widened_end = b->widened + 4 + b->pair_taps;
-  for (int32_t *zero = b->widened + 4 + b->padded; zero != widened_end; ++zero) {
-    *zero = 0;
-  }
+  /* the block loops take an odd count of groups as it is (O2M_BLOCK_LOOP) */
+  int32_t *const widened_end = b->widened + 4 + b->padded;
   b->loop = (block_loop){NULL, NULL, b->widened, widened_end, NULL, NULL, out_plane, 0,
                          0x01010101u * (uint8_t)p->act_min, 0x01010101u * (uint8_t)p->act_max};
   for (int32_t n = 0; n < p->batch; ++n) {
