@@ -120,6 +120,7 @@ function lowerConv2dInt8(ctx: LowerContext, batch: number, inC: number, outC: nu
       ...int8ActivationClamp(ctx, outputQ),
       weights_interleave: { int: interleave },
       block_pairs: { int: interleave === DSP_INTERLEAVE ? blockPairs(w, ctx.scratchGrant) : 0 },
+      whole_plane: { int: isDepthwise(inC, outC, group) && depthwiseWholePlane(w, ctx.scratchGrant) ? 1 : 0 },
     },
     args: [
       inputArg(ctx, 0), interleave ? interleavedConvWeights(ctx, outC, group, interleave) : inputArg(ctx, 1),
@@ -210,13 +211,32 @@ function interleavedConvWeights(ctx: LowerContext, outC: number, group: number, 
  * runtime-c/kernels/conv2d_depthwise_i8.c), each long enough for the word load at
  * the last output and for the input row after pad_left, plus the 0 to 3 bytes that put the input
  * part on a word boundary — or, where all the padded rows the windows reach fit in
- * DEPTHWISE_WHOLE_PLANE_BYTES, all of them; other depthwise shapes get none and run the portable
+ * DEPTHWISE_WHOLE_PLANE_BYTES or the plan grants their room, all of them; other depthwise shapes get none and run the portable
  * loops. Plain weights (a core with neither) take none. The portable kernel leaves it untouched;
  * where the plan does not know the core (`interleave` undefined), it takes the larger of the two
  * fast kernels' sizes.
  */
-/** O2M_DW_WHOLE_PLANE_BYTES in runtime-c/kernels/conv2d_depthwise_i8.c. */
+/**
+ * The padded rows a depthwise plane's windows reach are held whole (whole_plane: one copy per
+ * channel and one call for all its output rows) where they take at most this many bytes, and
+ * beyond that where the plan grants the room (a scratch growth of one unit); else a ring of five.
+ */
 const DEPTHWISE_WHOLE_PLANE_BYTES = 1024;
+
+/** The fast depthwise 3×3's padded rows: their count and bytes each (conv2d_depthwise_i8.c), or undefined for other shapes. */
+function depthwiseRows(w: ReturnType<typeof planeWindow>): { rows: number; rowBytes: number } | undefined {
+  const fast = w.k_h === 3 && w.k_w === 3 && w.dil_h === 1 && w.dil_w === 1 && (w.stride_w === 1 || w.stride_w === 2);
+  if (!fast) return undefined;
+  const lead = (4 - (w.pad_left % 4)) % 4; // so that the input part of a padded row is word-aligned
+  const rowBytes = Math.ceil((lead + Math.max(w.stride_w * (w.out_w - 1) + 4, w.pad_left + w.in_w)) / 4) * 4;
+  return { rows: (w.out_h - 1) * w.stride_h + 3, rowBytes };
+}
+
+function depthwiseWholePlane(w: ReturnType<typeof planeWindow>, grant = 0): boolean {
+  const shape = depthwiseRows(w);
+  return shape !== undefined && (shape.rows * shape.rowBytes <= DEPTHWISE_WHOLE_PLANE_BYTES || grant > 0);
+}
+
 /**
  * The bytes Helium's depthwise rows may read past the last padded row (a row's last, partial group
  * of sixteen outputs: dw_mve_rows in conv2d_depthwise_i8.c); on a Helium core, or one not known.
@@ -231,13 +251,10 @@ function conv2dInt8ScratchBytes(
   grant?: number,
 ): number {
   if (isDepthwise(inC, outC, group)) {
-    const fast = w.k_h === 3 && w.k_w === 3 && w.dil_h === 1 && w.dil_w === 1 && (w.stride_w === 1 || w.stride_w === 2);
-    if (!fast) return 0;
-    const lead = (4 - (w.pad_left % 4)) % 4; // so that the input part of a padded row is word-aligned
-    const rowBytes = Math.ceil((lead + Math.max(w.stride_w * (w.out_w - 1) + 4, w.pad_left + w.in_w)) / 4) * 4;
-    const paddedRows = (w.out_h - 1) * w.stride_h + 3;
-    const rows = paddedRows * rowBytes <= DEPTHWISE_WHOLE_PLANE_BYTES ? paddedRows * rowBytes : 5 * rowBytes;
-    return rows + (helium ? HELIUM_DEPTHWISE_OVERREAD : 0);
+    const shape = depthwiseRows(w);
+    if (!shape) return 0;
+    const rows = depthwiseWholePlane(w, grant) ? shape.rows : 5;
+    return rows * shape.rowBytes + (helium ? HELIUM_DEPTHWISE_OVERREAD : 0);
   }
   if (interleave === undefined) {
     return Math.max(...[DSP_INTERLEAVE, HELIUM_INTERLEAVE].map((i) => conv2dInt8ScratchBytes(inC, outC, group, w, i, helium, grant)));
@@ -355,9 +372,10 @@ export const convFamily: OpFamily = {
   scratchGrowth(ctx: LowerContext): number {
     if (!isQuantizedNode(ctx)) return 0;
     const { inC, outC, group, geo } = convShapes(ctx);
+    const w = planeWindow(geo);
+    if (isDepthwise(inC, outC, group)) return depthwiseRows(w) && !depthwiseWholePlane(w) ? 1 : 0;
     const interleave = plannedInterleave(ctx, inC, outC, group);
     if (interleave === 0 || interleave === HELIUM_INTERLEAVE) return 0;
-    const w = planeWindow(geo);
     return blockPairs(w, MAX_BLOCK_PAIRS) - blockPairs(w);
   },
 

@@ -5,8 +5,9 @@
  *
  * Layout. Each channel is its own plane, so the kernel walks a channel's output rows over padded
  * copies of its input rows in scratch, placed row_bytes apart so that a window's three rows are
- * always one step apart: for a small plane all the padded rows its windows reach, copied once per
- * channel; else a ring of three slots with the first two mirrored after the third (input row iy
+ * always one step apart: where the compiler's plan gives the room (whole_plane: every small
+ * plane, and larger ones where the arena has the bytes anyway) all the padded rows its windows
+ * reach, copied once per channel and computed in one call; else a ring of three slots with the first two mirrored after the third (input row iy
  * goes to slot iy % 3, and to slot iy % 3 + 3 when that is 3 or 4), so that the rows of the window
  * starting at row t are slots t % 3 .. t % 3 + 2, each row copied once (twice when mirrored)
  * however many output rows use it; rows above and below the input fill their slots with zero
@@ -46,10 +47,6 @@
 
 #include "dsp_simd.h"
 #include "requantize_i8.h"
-
-/* A plane whose padded rows take at most this many bytes is copied whole, once per channel
- * (compiler/ops/conv.ts plans the same). */
-#define O2M_DW_WHOLE_PLANE_BYTES 1024
 
 /* The most nine products of an int8 input and an int8 weight can add in magnitude. */
 #define TAPS_BOUND (9 * 128 * 128)
@@ -636,9 +633,10 @@ static void depthwise_dsp(const o2m_conv2d_i8_params *p, const int8_t *input, co
   const int32_t reach = stride_w * (out_w - 1) + 4;
   const int32_t lead = (4 - (pad_left & 3)) & 3;
   const int32_t row_bytes = (lead + (reach > pad_left + in_w ? reach : pad_left + in_w) + 3) & ~3;
-  /* The padded rows the windows reach, and whether they all fit (the compiler plans the same). */
+  /* The padded rows the windows reach, and whether the scratch holds them all (the compiler's
+   * plan: kernels_int8.h). */
   const int32_t padded_rows = (out_h - 1) * p->stride_h + 3;
-  const int32_t whole_plane = padded_rows * row_bytes <= O2M_DW_WHOLE_PLANE_BYTES;
+  const int32_t whole_plane = p->whole_plane;
   /* Borders are never written again: row copies land between them. */
   memset(scratch, (int8_t)-input_offset, (size_t)((whole_plane ? padded_rows : 5) * row_bytes));
   dw_geometry g;

@@ -1,6 +1,6 @@
 // The fast variants of the depthwise o2m_conv2d_i8 (runtime-c/kernels/conv2d_depthwise_i8.c:
-// a small plane's padded rows held whole in arena scratch, a big one's in a ring of three slots
-// with two mirrored; on the Cortex-M4 SMLAD on two outputs per word, asm rows at both strides, a
+// a small plane's padded rows held whole in arena scratch, a big one's too where the plan has the
+// room under the arena's peak, else in a ring of three slots with two mirrored; on the Cortex-M4 SMLAD on two outputs per word, asm rows at both strides, a
 // channel the fast rows cannot take exactly in either; on the Cortex-M55 Helium rows of sixteen
 // outputs in four vectors) against its
 // definition, bit for bit: 3×3 stride 1 on odd sizes, width 1 and 2, odd channel counts, stride 2
@@ -47,11 +47,9 @@ const CASES: DepthwiseCase[] = [
   dw('s2clip', [1, 4, 9, 9], [3, 3], [-1, 1], { strides: [2, 2], pads: [1, 1, 1, 1] }, true, { after: [-6, -0.25] }),
   // Batch 2, wide inputs: outputs saturate.
   dw('batch', [2, 6, 5, 6], [3, 3], [-1, 1], { pads: [1, 1, 1, 1] }, true),
-  // Planes too big to hold whole (their padded rows take more than 1,024 bytes): the ring of three
-  // rows, at stride 1 with an output range so narrow that the requantisation shifts left (every
-  // channel takes the exact rows), and at stride 2.
-  dw('ring1', [1, 3, 40, 37], [3, 3], [-1, 1], { pads: [1, 1, 1, 1] }, true, { after: [0, 0.01] }),
-  dw('ring2', [1, 2, 41, 38], [3, 3], [-1, 1], { strides: [2, 2], pads: [0, 0, 1, 1] }, true),
+  // A plane whose padded rows take more than 1,024 bytes, held whole: the arena has the room at
+  // its step anyway (the ring's cases, alone in their models, below).
+  dw('grown', [1, 3, 40, 37], [3, 3], [-1, 1], { pads: [1, 1, 1, 1] }, true),
   // A small plane, held whole, whose channels take the exact rows (a left shift).
   dw('narrow', [1, 4, 14, 14], [3, 3], [-1, 1], { pads: [1, 1, 1, 1] }, true, { after: [0, 0.01] }),
   // 5×5, dilated 3×3 and 1-D kernels: the portable loops.
@@ -61,6 +59,23 @@ const CASES: DepthwiseCase[] = [
   // Rows of exactly two and one groups of Helium's sixteen outputs (no partial group), at both strides.
   dw('wide32', [1, 2, 5, 32], [3, 3], [-1, 1], { pads: [1, 1, 1, 1] }, true),
   dw('wide16s2', [1, 3, 6, 32], [3, 3], [0, 2], { strides: [2, 2], pads: [0, 0, 1, 1] }, true),
+];
+
+// Planes too big to hold whole, in models with no room to spare: the depthwise step must be the
+// arena's peak, above the float input's QuantizeLinear and the float output's DequantizeLinear,
+// so each case widens a one-channel input by Concat and shrinks by its own strides. The ring of
+// three rows, at stride_w 1 (stride_h 5, rows skipped between windows) with an output range so
+// narrow that the requantisation shifts left (every channel takes the exact rows), and at stride 2.
+const ringCase = (id: string, x: number[], channels: number, attrs: Record<string, number | number[]>, opts: { after?: After } = {}): DepthwiseCase => ({
+  id, x, range: [-1, 1], fast: true, weight: [channels, 1, 3, 3], bias: channels,
+  nodes: (input, y, w, b) => [
+    { op: 'Concat', inputs: Array<string>(channels).fill(input), outputs: [`${y}_wide`], attrs: { axis: 1 } },
+    ...convThen(`dw_${id}`, { group: channels, ...attrs }, opts)(`${y}_wide`, y, w, b),
+  ],
+});
+const RING_CASES: DepthwiseCase[] = [
+  ringCase('ring1', [1, 1, 40, 37], 6, { pads: [1, 1, 1, 1], strides: [5, 1] }, { after: [0, 0.01] }),
+  ringCase('ring2', [1, 1, 41, 38], 8, { strides: [2, 2] }),
 ];
 
 // Helium's rows may read 32 bytes past the last padded row (HELIUM_DEPTHWISE_OVERREAD in compiler/ops/conv.ts).
@@ -88,13 +103,30 @@ describe.each(BOARDS)('depthwise o2m_conv2d_i8 on a fast core: %s', (board, over
     // rounds buffers up to 16 bytes.
     const scratchBytes = (id: string) => m.compiled.plan.buffers.find((b) => b.name === `dw_${id}#scratch`)!.bytes;
     const planned = (bytes: number) => Math.ceil((bytes + overread) / 16) * 16;
-    expect(scratchBytes('ring1')).toBe(planned(220)); // 3 + max(36 + 4, 1 + 37) = 43 → 44; R = 42 rows: 1,848 > 1,024; 5 · 44 = 220
-    expect(scratchBytes('ring2')).toBe(planned(200)); // 0 + max(2 · 18 + 4, 38) = 40; R = 43 rows: 1,720; 5 · 40 = 200
+    const wholePlane = (id: string) => (m.compiled.lowered.steps.find((s) => s.node === `dw_${id}`)!.params.whole_plane as { int: number }).int;
+    expect(scratchBytes('grown')).toBe(planned(42 * 44)); // 3 + max(36 + 4, 1 + 37) = 43 → 44; R = 42 rows: 1,848 > 1,024, granted
+    expect(wholePlane('grown')).toBe(1);
     expect(scratchBytes('narrow')).toBe(planned(16 * 20)); // 3 + max(13 + 4, 15) = 20; R = 16 rows: 320
-    expect(int32Argument(m, 'dw_ring1', 4).every((shift) => shift >= 0)).toBe(true);
+    expect(wholePlane('narrow')).toBe(1);
     expect(int32Argument(m, 'dw_narrow', 4).every((shift) => shift >= 0)).toBe(true);
 
     const counts = await expectFastEqualsPortable(m, CASES, sampleCases(CASES, 13, 1.5));
     expect(counts.fast).toBeLessThan(counts.portable);
+  }, 300_000);
+
+  it.each([
+    // 3 + max(36 + 4, 1 + 37) = 43 → 44; R = 7 · 5 + 3 = 38 rows: 1,672 > 1,024; 5 · 44 = 220
+    ['ring1', 220],
+    // 0 + max(2 · 17 + 4, 38) = 40; R = 19 · 2 + 3 = 41 rows: 1,640; 5 · 40 = 200
+    ['ring2', 200],
+  ] as const)('keeps %s in a ring of rows where the plan has no room, with the same bits', async (id, ringBytes) => {
+    const cases = RING_CASES.filter((c) => c.id === id);
+    const calibration = [0, 1, 2, 3].map((i) => sampleCases(cases, 4000 + 77 * i, 1));
+    const m = compileInt8(casesModel(cases), calibration, { board, label: `depthwise-ring-${id}-${board}` });
+    const scratch = m.compiled.plan.buffers.find((b) => b.name === `dw_${id}#scratch`)!.bytes;
+    expect(scratch).toBe(Math.ceil((ringBytes + overread) / 16) * 16);
+    expect((m.compiled.lowered.steps.find((s) => s.node === `dw_${id}`)!.params.whole_plane as { int: number }).int).toBe(0);
+    if (id === 'ring1') expect(int32Argument(m, 'dw_ring1', 4).every((shift) => shift >= 0)).toBe(true);
+    await expectFastEqualsPortable(m, cases, sampleCases(cases, 13, 1.5), 1);
   }, 300_000);
 });

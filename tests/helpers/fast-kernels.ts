@@ -114,9 +114,9 @@ export async function runHostFastPortable(dir: string, inputs: Map<string, Const
 /**
  * Runs the compiled cases on the host, on the board's firmware as built (fast kernels) and built
  * portable, and checks every output's bits agree, that each output takes several levels, and that
- * more than two cases saturate. Returns both firmware's instruction counts.
+ * at least `minSaturated` cases (all of fewer) saturate. Returns both firmware's instruction counts.
  */
-export async function expectFastEqualsPortable(m: Int8Model, cases: FastCase[], inputs: Sample) {
+export async function expectFastEqualsPortable(m: Int8Model, cases: FastCase[], inputs: Sample, minSaturated = 3) {
   const { host, fast, portable } = await runHostFastPortable(m.dir, new Map(Object.entries(inputs)));
 
   const differing = (firmware: Map<string, ConstTensor>) => cases.map((c) => `y_${c.id}`).filter((name) => {
@@ -137,6 +137,6 @@ export async function expectFastEqualsPortable(m: Int8Model, cases: FastCase[], 
     const levels = levelsOf(host.outputs.get(`y_${c.id}`)!, m.quant(border.inputs[0]));
     return levels.some((l) => l === -128 || l === 127);
   });
-  expect(saturated.length).toBeGreaterThan(2);
+  expect(saturated.length).toBeGreaterThanOrEqual(Math.min(minSaturated, cases.length));
   return { fast: fast.instructions, portable: portable.instructions };
 }

@@ -44,6 +44,7 @@ typedef struct {
   int32_t act_min, act_max;
   int32_t weights_interleave; /* the weights' order: 0 plain, 4 or 16 interleaved (below) */
   int32_t block_pairs;        /* interleave 4: the DSP variant's output pixel pairs per block (scratch below) */
+  int32_t whole_plane;        /* depthwise: the fast variants' scratch holds a channel's every padded row (below) */
 } o2m_conv2d_i8_params;
 
 /* weights: plain, [out_c][in_c / groups][k_h][k_w]; or interleaved I = weights_interleave taps
@@ -69,7 +70,8 @@ void o2m_conv2d_i8(const o2m_conv2d_i8_params *p, const int8_t *input, const int
  * that firmware without a depthwise layer carries none of its fast variant. scratch: for a 3×3
  * with dilation 1 and stride_w 1 or 2, R padded input rows of
  * row = round_up((4 - pad_left % 4) % 4 + max(stride_w · (out_w - 1) + 4, pad_left + in_w), 4)
- * bytes each, 4-byte aligned: R = (out_h - 1) · stride_h + 3 where R · row <= 1024, else R = 5;
+ * bytes each, 4-byte aligned: R = (out_h - 1) · stride_h + 3 where whole_plane is set (the
+ * compiler sets it where R · row <= 1024, or where the plan has room for more), else R = 5;
  * NULL for other shapes (the portable loops). */
 void o2m_conv2d_depthwise_i8(const o2m_conv2d_i8_params *p, const int8_t *input, const int8_t *weights,
                              const int32_t *bias, const int32_t *multipliers, const int32_t *shifts,
