@@ -103,6 +103,22 @@ static void copy_plane(int8_t *to, int32_t to_stride, const int8_t *from, int32_
     return;
   }
   const int32_t last = width - 4;
+  if (width <= 8 && rows > 0) {
+    /* two words a row, the second at `last`: 8 instructions a row (GCC's loop took 18) */
+    __asm__ volatile("1:\n\t"
+                     "ldr r4, [%[from]]\n\t"
+                     "ldr r5, [%[from], %[last]]\n\t"
+                     "add %[from], %[from], %[width]\n\t"
+                     "str r4, [%[to]]\n\t"
+                     "str r5, [%[to], %[last]]\n\t"
+                     "add %[to], %[to], %[stride]\n\t"
+                     "subs %[rows], %[rows], #1\n\t"
+                     "bne 1b"
+                     : [from] "+r"(from), [to] "+r"(to), [rows] "+r"(rows)
+                     : [last] "r"(last), [width] "r"(width), [stride] "r"(to_stride)
+                     : "r4", "r5", "memory", "cc");
+    return;
+  }
   for (int32_t row = 0; row < rows; ++row, to += to_stride, from += width) {
     for (int32_t i = 0; i < last; i += 4) {
       const int32_t word = o2m_load_int8x4(from + i);
@@ -510,12 +526,11 @@ static void rows_mve(const dw_channel *k, int32_t stride_w, int32_t out_w) {
 }
 #endif
 
-/* Where a channel's padded rows live (see the top): all of them (whole_plane), or the ring's five
- * slots, row_bytes apart. */
+/* The ring's five slots of padded rows (see the top), row_bytes apart. */
 typedef struct {
-  int8_t *rows;              /* the first padded row (whole plane) or slot 0 */
+  int8_t *rows;              /* slot 0 */
   int32_t in_h, in_w, out_h, out_w, stride_h, stride_w, pad_top, pad_left;
-  int32_t whole_plane, row_bytes, plane_rows; /* plane_rows: the input rows a window reaches */
+  int32_t row_bytes;
   int32_t first_slot, slot_step; /* row -pad_top's slot; stride_h % 3 */
   int8_t zero_point;
 } dw_geometry;
@@ -533,38 +548,31 @@ static void load_ring_row(const dw_geometry *g, const int8_t *plane, int32_t iy,
   }
 }
 
-/* A fast channel (mode 0: stride_w 1, 1: stride_w 2; `clamps` as output_pair's) or, mode 2, one
- * the fast rows cannot take. Always inlined into the five functions below with constant
- * arguments, so each is its own loop nest. */
+/* A channel's output rows over a ring of padded rows, one row per call after loading the rows its
+ * windows reach: a fast channel (mode 0: stride_w 1, 1: stride_w 2; `clamps` as output_pair's),
+ * mode 2 one the fast rows cannot take, mode 3 Helium's. Always inlined into the functions below
+ * with constant arguments, so each is its own loop nest. (A whole plane goes in one call:
+ * depthwise_dsp.) */
 static inline __attribute__((always_inline)) void channel_rows(const dw_geometry *g, const int8_t *plane,
                                                                int8_t *out, dw_channel *k, int mode,
                                                                int clamps) {
   const int32_t out_h = g->out_h, out_w = g->out_w, stride_h = g->stride_h, row_bytes = g->row_bytes;
   int32_t top = -g->pad_top, loaded = -g->pad_top;
   int32_t top_slot = g->first_slot, loaded_slot = g->first_slot; /* their ring slots: row % 3 */
-  /* a whole plane: every row in one call; a ring: one row per call, after loading its rows */
-  const int32_t rows_per_call = g->whole_plane ? out_h : 1;
-  if (g->whole_plane) {
-    copy_plane(g->rows + g->pad_top * row_bytes + g->pad_left, row_bytes, plane, g->in_w, g->plane_rows);
-  }
-  for (int32_t oy = 0; oy < out_h; oy += rows_per_call, out += rows_per_call * out_w, top += rows_per_call * stride_h) {
-    if (g->whole_plane) {
-      k->in = g->rows;
-    } else {
-      if (loaded < top) {
-        loaded = top;
-        loaded_slot = top_slot;
-      }
-      for (; loaded < top + 3; ++loaded, loaded_slot = loaded_slot == 2 ? 0 : loaded_slot + 1) {
-        load_ring_row(g, plane, loaded, loaded_slot);
-      }
-      k->in = g->rows + top_slot * row_bytes;
-      top_slot += g->slot_step;
-      top_slot = top_slot >= 3 ? top_slot - 3 : top_slot;
+  k->rows = 1;
+  for (int32_t oy = 0; oy < out_h; ++oy, out += out_w, top += stride_h) {
+    if (loaded < top) {
+      loaded = top;
+      loaded_slot = top_slot;
     }
+    for (; loaded < top + 3; ++loaded, loaded_slot = loaded_slot == 2 ? 0 : loaded_slot + 1) {
+      load_ring_row(g, plane, loaded, loaded_slot);
+    }
+    k->in = g->rows + top_slot * row_bytes;
+    top_slot += g->slot_step;
+    top_slot = top_slot >= 3 ? top_slot - 3 : top_slot;
     k->out = out;
     k->pairs_end = out + k->pair_bytes;
-    k->rows = rows_per_call;
     if (mode == 0) {
       if (clamps) {
         rows_stride1_clamped(k);
@@ -641,9 +649,9 @@ static void depthwise_dsp(const o2m_conv2d_i8_params *p, const int8_t *input, co
   memset(scratch, (int8_t)-input_offset, (size_t)((whole_plane ? padded_rows : 5) * row_bytes));
   dw_geometry g;
   g.rows = (int8_t *)scratch + lead;
-  g.whole_plane = whole_plane;
   g.row_bytes = row_bytes;
-  g.plane_rows = padded_rows - p->pad_top < in_h ? padded_rows - p->pad_top : in_h;
+  /* a whole plane's input rows that its windows reach */
+  const int32_t plane_rows = padded_rows - p->pad_top < in_h ? padded_rows - p->pad_top : in_h;
   g.in_h = in_h;
   g.in_w = in_w;
   g.out_h = out_h;
@@ -658,6 +666,8 @@ static void depthwise_dsp(const o2m_conv2d_i8_params *p, const int8_t *input, co
   const int clamps = act_min > -128 || act_max < 127; /* else SSAT's saturation is the clamp */
   channel_loop *const fast_loop = stride_w == 1 ? (clamps ? channel_stride1_clamped : channel_stride1_saturated)
                                                 : (clamps ? channel_stride2_clamped : channel_stride2_saturated);
+  void (*const fast_rows)(dw_channel *) = stride_w == 1 ? (clamps ? rows_stride1_clamped : rows_stride1_saturated)
+                                                        : (clamps ? rows_stride2_clamped : rows_stride2_saturated);
 
   /* what every channel's rows share */
   dw_channel k;
@@ -687,17 +697,38 @@ static void depthwise_dsp(const o2m_conv2d_i8_params *p, const int8_t *input, co
       k.raw_start = (int32_t)((uint32_t)(bias != NULL ? bias[c] : 0) + (uint32_t)(input_offset * weight_sum));
       k.multiplier = multipliers[c];
       k.shift = shifts[c];
+      const int8_t *const plane = input + image * in_h * in_w;
+      int8_t *const out = output + image * out_h * out_w;
+      if (whole_plane) {
+        /* every padded row copied, then every output row in one call */
+        copy_plane(g.rows + p->pad_top * row_bytes + pad_left, row_bytes, plane, in_w, plane_rows);
+        k.in = g.rows;
+        k.out = out;
+        k.pairs_end = out + k.pair_bytes;
+        k.rows = out_h;
+#if O2M_KERNELS_MVE
+        rows_mve(&k, stride_w, out_w);
+#else
+        if (channel_setup(&k)) {
+          fast_rows(&k);
+        } else {
+          rows_exact(&k, stride_w, out_w);
+        }
+#endif
+        continue;
+      }
 #if O2M_KERNELS_MVE
       /* Helium's rows are exact for every channel: no bounds to prove, and none of the DSP rows
        * (referenced only here, so that the compiler drops them without a warning) */
       channel_loop *const loop = channel_mve;
       (void)fast_loop;
+      (void)fast_rows;
       (void)channel_exact;
       (void)channel_setup;
 #else
       channel_loop *const loop = channel_setup(&k) ? fast_loop : channel_exact;
 #endif
-      loop(&g, input + image * in_h * in_w, output + image * out_h * out_w, &k);
+      loop(&g, plane, out, &k);
     }
   }
 }
