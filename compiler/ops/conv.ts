@@ -154,7 +154,7 @@ function weightInterleave(ctx: LowerContext, inC: number, outC: number, group: n
  * scratch (scratchGrowth), then evened out: the fewest blocks of that many pairs at most, all of
  * one size but the last.
  */
-const [MIN_BLOCK_PAIRS, MAX_BLOCK_PAIRS] = [2, 16];
+const [MIN_BLOCK_PAIRS, MAX_BLOCK_PAIRS] = [2, 64];
 
 function blockPairs(w: ReturnType<typeof planeWindow>, grant = 0): number {
   const pixels = w.out_h * w.out_w;

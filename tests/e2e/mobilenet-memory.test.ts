@@ -39,10 +39,11 @@ describe('MobileNetV1-0.25 96×96×3, int8, through the compiler', () => {
     expect(m.baseline_greedy_bytes).toBe(64_512);
 
     // Pixel pairs per block: the stem (48×48 outputs, off the peak) and the later pointwise layers
-    // get their most — 16 pairs, or for 24×24, 12×12, 6×6 and 3×3 planes the fewest blocks of up
-    // to 32 pixels evened out: 16, 15 (144 = 5 × 30 − 6), 9 (36 = 2 × 18), 5 (9 in one block);
-    // the first pointwise layer, at the peak, the least (2). Depthwise layers have their own kernel.
+    // get their most — 64 pairs, or the fewest blocks of up to 128 pixels evened out: 64 (2,304 =
+    // 18 × 128), for 24×24 58 (576 = 5 × 116 − 4), 12×12 36 (144 = 2 × 72), 6×6 18 and 3×3 5 (one
+    // block each); the first pointwise layer, at the peak, the least (2). Depthwise layers have
+    // their own kernel.
     const pairs = lowered.steps.filter((s) => s.kernel === 'o2m_conv2d_i8').map((s) => (s.params.block_pairs as { int: number }).int);
-    expect(pairs).toEqual([16, 2, 16, 16, 15, 15, 9, 9, 9, 9, 9, 9, 5, 5]);
+    expect(pairs).toEqual([64, 2, 58, 58, 36, 36, 18, 18, 18, 18, 18, 18, 5, 5]);
   });
 });
