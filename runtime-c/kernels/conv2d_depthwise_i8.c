@@ -571,7 +571,6 @@ static inline __attribute__((always_inline)) void channel_rows(const dw_geometry
   const int32_t out_h = g->out_h, out_w = g->out_w, stride_h = g->stride_h, row_bytes = g->row_bytes;
   int32_t top = -g->pad_top, loaded = -g->pad_top;
   int32_t top_slot = g->first_slot, loaded_slot = g->first_slot; /* their ring slots: row % 3 */
-  k->rows = 1;
   for (int32_t oy = 0; oy < out_h; ++oy, out += out_w, top += stride_h) {
     if (loaded < top) {
       loaded = top;
@@ -585,6 +584,7 @@ static inline __attribute__((always_inline)) void channel_rows(const dw_geometry
     top_slot = top_slot >= 3 ? top_slot - 3 : top_slot;
     k->out = out;
     k->pairs_end = out + k->pair_bytes;
+    k->rows = 1; /* the asm rows count it down */
     if (mode == 0) {
       if (clamps) {
         rows_stride1_clamped(k);
