@@ -26,17 +26,16 @@
  *   out0 = SMLAD((x0, x2), (w0, w2)) + x1 · w1      out1 = SMLAD((x1, x3), (w0, w2)) + x2 · w1.
  * All these sums are exact: 9 products of int8 by int8 and the start value stay far inside int32.
  *
- * Requantisation. When a channel's start value is small enough that its accumulator, times
- * 2^(left_shift + 1), provably stays within ±2^30 (checked once per channel, with all the bounds
- * below), the weights and start value are stored times 2^(left_shift + 1) (|w| · 2^8 <= 2^15 fits
- * an int16 half, so left_shift <= 7), and the accumulator is 2^(left_shift + 1) · acc, exactly.
- * The definition's high product floor((acc · 2^left_shift · m + 2^30) / 2^31) (requantize_i8.h)
- * is then SMMULR's floor((2^(left_shift+1) · acc · m + 2^31) / 2^32), and o2m_level_of
+ * Requantisation. When a channel shifts right (shift < 0) and its start value is small enough that
+ * its accumulator, doubled, provably stays within ±2^30 (checked once per channel, with all the
+ * bounds below), the weights and start value are stored doubled (an int16 half holds 2 · |w|), and
+ * the accumulator is 2 · acc, exactly. The definition's high product floor((acc · m + 2^30) / 2^31)
+ * (requantize_i8.h) is then SMMULR's floor((2 · acc · m + 2^31) / 2^32), and o2m_level_of
  * (requantize_i8.h) divides it with SMMLAR, the bound |high| + 2^(rs-1) + |output_offset| · 2^rs
  * < 2^31 checked per channel.
  * Clamping to [act_min, act_max] within int8 equals SSAT to 8 bits and then the clamp, done for two
  * outputs at once by SSUB8/SEL on the packed bytes. A channel outside those bounds (a huge bias,
- * shift 0, a large left shift) takes plain sums and o2m_requantize_i8_fast instead. */
+ * shift 0, a left shift) takes plain sums and o2m_requantize_i8_fast instead. */
 #include <stddef.h>
 
 #include "onnx2mcu/arch.h"
@@ -140,9 +139,9 @@ typedef struct {
   int32_t row_bytes;          /*  4: from one window row to the next */
   int8_t *out;                /*  8: the first row's first output (the rows' outputs follow on) */
   int8_t *pairs_end;          /* 12: out + (out_w & ~1) */
-  int16x2_t w02[3];           /* 16, 20, 24: per kernel row (w[row][0], w[row][2]), times 2^(left_shift + 1) */
-  int16x2_t w1_01, w1_2;      /* 28, 32: (w[0][1], w[1][1]) and (w[2][1], 0), scaled alike */
-  int32_t start;              /* 36: raw_start · 2^(left_shift + 1) */
+  int16x2_t w02[3];           /* 16, 20, 24: per kernel row (w[row][0], w[row][2]), doubled */
+  int16x2_t w1_01, w1_2;      /* 28, 32: (w[0][1], w[1][1]) and (w[2][1], 0), doubled */
+  int32_t start;              /* 36: 2 · raw_start */
   int32_t multiplier;         /* 40 */
   int32_t rounding;           /* 44: 2^(right_shift-1) + output_offset · 2^right_shift */
   int32_t right_shift;        /* 48 */
@@ -161,25 +160,23 @@ typedef struct {
 
 /* Whether the channel's results come out exact on the fast rows (see the top); fills in their
  * constants if so (act_min4 and act_max4 are the caller's, once per call). In 32 bits where the
- * bounds allow: bound = |start| + TAPS_BOUND < 2^32, and bound · 2^(left + 1) <= 2^30 is
- * bound <= 2^(29 - left); then bound · 2^left <= 2^29, so |high| <= 2^29 + 1, and with
- * |output_offset| <= 128 a right shift of at most 22 keeps |high| + 2^(rs-1) + |output_offset| ·
- * 2^rs under 2^29 + 2^21 + 2^29 < 2^31 without computing it; a larger shift takes the sum in
- * 64 bits. The rounding constant then fits 32 bits. */
+ * bounds allow: bound = |start| + TAPS_BOUND < 2^32, and 2 · bound <= 2^30 is bound <= 2^29;
+ * then |high| <= 2^29 + 1, and with |output_offset| <= 128 a right shift of at most 22 keeps
+ * |high| + 2^(rs-1) + |output_offset| · 2^rs under 2^29 + 2^21 + 2^29 < 2^31 without computing
+ * it; a larger shift takes the sum in 64 bits. The rounding constant then fits 32 bits. */
 static int channel_setup(dw_channel *k) {
   const int32_t shift = k->shift, multiplier = k->multiplier, output_offset = k->output_offset;
-  const int32_t left = shift > 0 ? shift : 0;
-  const int32_t right = shift > 0 ? 0 : -shift;
-  if (left > 7 || right < 1 || right > 31 || multiplier < 0 || output_offset < -128 || output_offset > 128) {
+  const int32_t right = -shift;
+  if (right < 1 || right > 31 || multiplier < 0 || output_offset < -128 || output_offset > 128) {
     return 0;
   }
   const int32_t start = k->raw_start;
   const uint32_t bound = (start < 0 ? 0u - (uint32_t)start : (uint32_t)start) + TAPS_BOUND;
-  if (bound > ((uint32_t)1 << (29 - left))) {
+  if (bound > ((uint32_t)1 << 29)) {
     return 0;
   }
   if (right > 22) {
-    const int64_t high_bound = (((int64_t)(bound << left) * multiplier) >> 31) + 1;
+    const int64_t high_bound = (((int64_t)bound * multiplier) >> 31) + 1;
     const int64_t offset_size = output_offset < 0 ? -(int64_t)output_offset : output_offset;
     if (high_bound + ((int64_t)1 << (right - 1)) + (offset_size << right) >= ((int64_t)1 << 31)) {
       return 0;
@@ -187,28 +184,19 @@ static int channel_setup(dw_channel *k) {
   }
   /* The five weight words from four unaligned loads: (w0, w2), (w3, w5) and (w6, w8) are the even
    * or odd bytes of the words at w, w + 3 and w + 5, (w1, w4) the low halves of those at w + 1 and
-   * w + 4, and w7 alone; then every half doubled left + 1 times by SADD16 (|w| · 2^8 fits an
-   * int16 half, so no half overflows into the next): some 20 instructions where the products one
-   * by one took 70. */
+   * w + 4, and w7 alone; then every half doubled by SADD16 (no carry from one half into the
+   * other): some 20 instructions where the products one by one took 70. */
   const int8_t *w = k->weights;
-  int16x2_t w02 = __sxtb16(o2m_load_int8x4(w)), w35 = __sxtb16(o2m_load_int8x4(w + 3));
-  int16x2_t w68 = o2m_sxtb16_odd(o2m_load_int8x4(w + 5));
-  int16x2_t w14 = o2m_low_halves(__sxtb16(o2m_load_int8x4(w + 1)), __sxtb16(o2m_load_int8x4(w + 4)));
-  int16x2_t w7 = (int16x2_t)(uint16_t)w[7];
-  for (int32_t doubling = left; doubling >= 0; --doubling) {
-    w02 = __sadd16(w02, w02);
-    w35 = __sadd16(w35, w35);
-    w68 = __sadd16(w68, w68);
-    w14 = __sadd16(w14, w14);
-    w7 = __sadd16(w7, w7);
-  }
-  k->w02[0] = w02;
-  k->w02[1] = w35;
-  k->w02[2] = w68;
-  k->w1_01 = w14;
-  k->w1_2 = w7;
-  const int32_t scale = (int32_t)1 << (left + 1);
-  k->start = start * scale;
+  const int16x2_t w02 = __sxtb16(o2m_load_int8x4(w)), w35 = __sxtb16(o2m_load_int8x4(w + 3));
+  const int16x2_t w68 = o2m_sxtb16_odd(o2m_load_int8x4(w + 5));
+  const int16x2_t w14 = o2m_low_halves(__sxtb16(o2m_load_int8x4(w + 1)), __sxtb16(o2m_load_int8x4(w + 4)));
+  const int16x2_t w7 = (int16x2_t)(uint16_t)w[7];
+  k->w02[0] = __sadd16(w02, w02);
+  k->w02[1] = __sadd16(w35, w35);
+  k->w02[2] = __sadd16(w68, w68);
+  k->w1_01 = __sadd16(w14, w14);
+  k->w1_2 = __sadd16(w7, w7);
+  k->start = (int32_t)((uint32_t)start * 2u);
   /* 2^(right-1) + output_offset · 2^right, exact in 32 bits by the check above */
   k->rounding = (int32_t)(((uint32_t)1 << (right - 1)) + (uint32_t)output_offset * ((uint32_t)1 << right));
   k->right_shift = right;
