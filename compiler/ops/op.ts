@@ -116,7 +116,8 @@ export interface OpFamily {
   /** Bytes of working memory the kernel needs during its call; the planner places them in the arena. */
   scratchBytes?(ctx: LowerContext): number;
   /**
-   * Scratch that runs faster the more of it there is (the int8 Conv's pixel blocks): how many
+   * Scratch that runs faster the more of it there is (the int8 Conv's pixel blocks, a depthwise
+   * 3×3's whole plane): how many
    * units the kernel can use beyond scratchBytes' least. scratchBytes and lower then read the
    * plan's grant as ctx.scratchGrant; the plan grants what fits under the arena's peak.
    */

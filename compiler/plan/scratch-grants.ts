@@ -5,7 +5,7 @@ import { liveBytesPerStep, type Buffer } from './lifetimes.js';
 
 /**
  * Scratch that a kernel runs faster with more of (OpFamily.scratchGrowth: the int8 Conv's pixel
- * blocks) grows into the room the arena has anyway at the node's step: the peak of live bytes
+ * blocks, a depthwise 3×3's padded rows held whole) grows into the room the arena has anyway at the node's step: the peak of live bytes
  * over the schedule (LOAD, the lower bound every placement is measured against) less what is
  * live at that step. A layer at the peak keeps its least scratch, so LOAD never rises; the units
  * granted go to lowering (ctx.scratchGrant) so that the kernel's parameters match the bytes.
